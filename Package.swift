@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "textnlp",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "textnlp", targets: ["textnlp"]),
+        .library(name: "TextNLPInference", targets: ["TextNLPInference"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "TextNLPInference",
+            dependencies: ["CBLAS"]
+        ),
+        .executableTarget(
+            name: "textnlp",
+            dependencies: [
+                "TextNLPInference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "TextNLPInferenceTests",
+            dependencies: ["TextNLPInference"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The state of one request inside the engine: its KV-cache slot, sampler, detokenizer and stop matcher.
+final class ActiveSequence {
+    let id: Int
+    let request: GenerationRequest
+    let continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation
+    var sampler: Sampler
+    var decoder = StreamingDecoder()
+    var stopper: StopMatcher
+    var generated: [Int32] = []
+    var logprobs: [Double] = []
+    var text = ""
+    /// Prompt tokens already in the cache.
+    var prefilled = 0
+    var admittedAt = 0.0
+    var firstTokenAt: Double?
+
+    init(id: Int, request: GenerationRequest, continuation: AsyncThrowingStream<GenerationEvent, Error>.Continuation) {
+        self.id = id
+        self.request = request
+        self.continuation = continuation
+        sampler = Sampler(request.sampling, history: request.prompt)
+        stopper = StopMatcher(request.stop)
+    }
+
+    var isPrefilling: Bool { prefilled < request.prompt.count }
+    /// Position of the next token fed to the model.
+    var position: Int { isPrefilling ? prefilled : request.prompt.count + generated.count - 1 }
+
+    /// Takes one sampled token; returns the finish reason if the sequence is done.
+    func accept(_ token: Int32, logits: [Float], tokenizer: Tokenizer, contextLimit: Int, now: Double) -> FinishReason? {
+        if firstTokenAt == nil { firstTokenAt = now }
+        generated.append(token)
+        logprobs.append(Sampler.logProbability(of: token, in: logits))
+        sampler.remember(token)
+        if request.stopAtEndOfGeneration && tokenizer.vocabulary.endOfGeneration.contains(token) {
+            emit(stopper.push(decoder.flush()).release)
+            return .stop
+        }
+        let (release, stopped) = stopper.push(decoder.push(tokenizer.piece(token)))
+        emit(release)
+        if stopped { return .stop }
+        if generated.count >= request.maxTokens || request.prompt.count + generated.count >= contextLimit {
+            emit(stopper.push(decoder.flush()).release)
+            emit(stopper.flush())
+            return .length
+        }
+        return nil
+    }
+
+    private func emit(_ s: String) {
+        guard !s.isEmpty else { return }
+        text += s
+        continuation.yield(.text(s))
+    }
+
+    func finish(_ reason: FinishReason, now: Double) {
+        var t = GenerationTimings()
+        t.promptTokens = request.prompt.count
+        t.generatedTokens = generated.count
+        let first = firstTokenAt ?? now
+        t.prefillSeconds = first - admittedAt
+        t.decodeSeconds = now - first
+        continuation.yield(.finished(GenerationResult(
+            text: text, promptTokens: request.prompt, tokens: generated, logprobs: logprobs,
+            finishReason: reason, timings: t)))
+        continuation.finish()
+    }
+}
+
+/// Monotonic seconds.
+func monotonicSeconds() -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}

@@ -1,0 +1,138 @@
+/// Knobs of the engine's scheduler.
+public struct EngineConfiguration: Sendable {
+    /// Sequences decoded together at most.
+    public var maxSequences = 16
+    /// Prompt tokens prefilled per step at most (the chunk budget).
+    public var maxBatchTokens = 512
+    /// Context length per sequence; at most the model's.
+    public var contextLength: Int?
+
+    public init(maxSequences: Int = 16, maxBatchTokens: Int = 512, contextLength: Int? = nil) {
+        self.maxSequences = maxSequences
+        self.maxBatchTokens = maxBatchTokens
+        self.contextLength = contextLength
+    }
+}
+
+/// Owns one loaded model and runs every request submitted to it, batching them step by step:
+/// running sequences decode one token each, waiting prompts prefill in chunks within a token
+/// budget, finished ones leave and free their KV memory.
+public actor GenerationEngine {
+    public nonisolated let model: any LanguageModel
+    public nonisolated let tokenizer: Tokenizer
+    public nonisolated let configuration: EngineConfiguration
+    public nonisolated let contextLength: Int
+    private let cache: KVCache
+    private var waiting: [ActiveSequence] = []
+    private var running: [ActiveSequence] = []
+    private var nextID = 0
+    private var loop: Task<Void, Never>?
+
+    public init(model: any LanguageModel, tokenizer: Tokenizer, configuration: EngineConfiguration = .init()) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.configuration = configuration
+        contextLength = min(configuration.contextLength ?? model.config.contextLength, model.config.contextLength)
+        cache = model.makeCache(maxPositions: contextLength)
+    }
+
+    /// Starts a request. The stream yields text as it becomes final, then the result.
+    /// Ending the stream early (cancelling its consumer) cancels the request.
+    public func submit(_ request: GenerationRequest) throws -> AsyncThrowingStream<GenerationEvent, Error> {
+        guard !request.prompt.isEmpty else { throw GenerationError.emptyPrompt }
+        guard request.prompt.count < contextLength else {
+            throw GenerationError.promptTooLong(tokens: request.prompt.count, context: contextLength)
+        }
+        guard request.maxTokens >= 1 else { throw GenerationError.invalidMaxTokens(request.maxTokens) }
+        try request.sampling.validate()
+        for t in request.prompt where t < 0 || Int(t) >= model.config.vocabSize {
+            throw ModelError.invalidToken(t, vocabSize: model.config.vocabSize)
+        }
+        let id = nextID
+        nextID += 1
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, Error>.makeStream()
+        continuation.onTermination = { [weak self] termination in
+            if case .cancelled = termination, let self { Task { await self.cancel(id) } }
+        }
+        waiting.append(ActiveSequence(id: id, request: request, continuation: continuation))
+        if loop == nil { loop = Task { await self.run() } }
+        return stream
+    }
+
+    /// Runs a request to the end and returns its result.
+    public func generate(_ request: GenerationRequest) async throws -> GenerationResult {
+        for try await event in try submit(request) {
+            if case .finished(let result) = event { return result }
+        }
+        throw CancellationError()
+    }
+
+    /// Number of requests waiting and running.
+    public var load: (waiting: Int, running: Int) { (waiting.count, running.count) }
+
+    private func cancel(_ id: Int) {
+        waiting.removeAll { $0.id == id }
+        if let i = running.firstIndex(where: { $0.id == id }) {
+            cache.remove(slot: id)
+            running.remove(at: i)
+        }
+    }
+
+    private func run() async {
+        while !waiting.isEmpty || !running.isEmpty {
+            while running.count < configuration.maxSequences, !waiting.isEmpty {
+                let s = waiting.removeFirst()
+                s.admittedAt = monotonicSeconds()
+                running.append(s)
+            }
+            do {
+                try step()
+            } catch {
+                for s in running {
+                    cache.remove(slot: s.id)
+                    s.continuation.finish(throwing: error)
+                }
+                running.removeAll()
+            }
+            await Task.yield()
+        }
+        loop = nil
+    }
+
+    /// One forward pass over every running sequence.
+    private func step() throws {
+        var chunks: [SequenceChunk] = []
+        var members: [ActiveSequence] = []
+        var budget = configuration.maxBatchTokens
+        for s in running {
+            if s.isPrefilling {
+                guard budget > 0 else { continue }
+                let n = min(budget, s.request.prompt.count - s.prefilled)
+                budget -= n
+                let tokens = Array(s.request.prompt[s.prefilled..<(s.prefilled + n)])
+                let done = s.prefilled + n == s.request.prompt.count
+                chunks.append(SequenceChunk(slot: s.id, tokens: tokens, start: s.prefilled, logits: done ? .last : .none))
+            } else if let last = s.generated.last {
+                chunks.append(SequenceChunk(slot: s.id, tokens: [last], start: s.position, logits: .last))
+            } else {
+                continue
+            }
+            members.append(s)
+        }
+        guard !chunks.isEmpty else { return }
+        let logits = try model.forward(chunks, cache: cache)
+        let now = monotonicSeconds()
+        var finished: Set<Int> = []
+        for (i, s) in members.enumerated() {
+            if s.isPrefilling { s.prefilled += chunks[i].tokens.count }
+            guard chunks[i].logits == .last, !logits[i].isEmpty else { continue }
+            let token = s.sampler.sample(logits[i])
+            if let reason = s.accept(token, logits: logits[i], tokenizer: tokenizer, contextLimit: contextLength, now: now) {
+                s.finish(reason, now: now)
+                cache.remove(slot: s.id)
+                finished.insert(s.id)
+            }
+        }
+        running.removeAll { finished.contains($0.id) }
+    }
+}

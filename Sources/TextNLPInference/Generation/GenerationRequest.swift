@@ -1,0 +1,72 @@
+/// One generation: a tokenized prompt, how to sample and when to stop.
+public struct GenerationRequest: Sendable {
+    public var prompt: [Int32]
+    public var sampling: SamplingParameters
+    public var maxTokens: Int
+    public var stop: [String]
+    /// Stop at the model's end-of-generation tokens (on by default).
+    public var stopAtEndOfGeneration: Bool
+
+    public init(prompt: [Int32], sampling: SamplingParameters = .init(), maxTokens: Int = 128,
+                stop: [String] = [], stopAtEndOfGeneration: Bool = true) {
+        self.prompt = prompt
+        self.sampling = sampling
+        self.maxTokens = maxTokens
+        self.stop = stop
+        self.stopAtEndOfGeneration = stopAtEndOfGeneration
+    }
+}
+
+public enum FinishReason: String, Sendable, Codable {
+    /// An end-of-generation token or a stop string.
+    case stop
+    /// The token limit or the end of the context.
+    case length
+}
+
+public struct GenerationTimings: Sendable, Codable, Equatable {
+    public var prefillSeconds: Double = 0
+    public var decodeSeconds: Double = 0
+    public var promptTokens = 0
+    public var generatedTokens = 0
+
+    public var prefillTokensPerSecond: Double { prefillSeconds > 0 ? Double(promptTokens) / prefillSeconds : 0 }
+    /// Generated tokens after the first, over the time after the first.
+    public var decodeTokensPerSecond: Double {
+        decodeSeconds > 0 && generatedTokens > 1 ? Double(generatedTokens - 1) / decodeSeconds : 0
+    }
+}
+
+public struct GenerationResult: Sendable {
+    public var text: String
+    public var promptTokens: [Int32]
+    /// Generated token ids, including an end-of-generation token if one ended the text.
+    public var tokens: [Int32]
+    /// Log-probability of each generated token under the model (log-softmax of the raw logits).
+    public var logprobs: [Double]
+    public var finishReason: FinishReason
+    public var timings: GenerationTimings
+}
+
+/// What the engine streams for a request: pieces of text as they are final, then the result.
+public enum GenerationEvent: Sendable {
+    case text(String)
+    case finished(GenerationResult)
+}
+
+public enum GenerationError: Error, Equatable, CustomStringConvertible {
+    case emptyPrompt
+    case promptTooLong(tokens: Int, context: Int)
+    case invalidMaxTokens(Int)
+
+    public var description: String {
+        switch self {
+        case .emptyPrompt:
+            return "the prompt is empty (no tokens); give some text"
+        case let .promptTooLong(tokens, context):
+            return "the prompt has \(tokens) tokens but the context holds \(context); shorten it (it is not truncated)"
+        case let .invalidMaxTokens(n):
+            return "max_tokens must be at least 1 (got \(n))"
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Chooses the next token from a row of logits, in llama.cpp's order:
+/// penalties → top-k → top-p → min-p → temperature → draw (or greedy arg-max).
+public struct Sampler: Sendable {
+    public let parameters: SamplingParameters
+    private var random: RandomSource
+    /// The last `penaltyLastN` tokens, oldest first.
+    private var history: [Int32] = []
+
+    public init(_ parameters: SamplingParameters, history: [Int32] = []) {
+        self.parameters = parameters
+        random = RandomSource(seed: parameters.seed)
+        for t in history { remember(t) }
+    }
+
+    /// Adds a token to the penalty window.
+    public mutating func remember(_ token: Int32) {
+        guard parameters.penaltyLastN > 0 else { return }
+        history.append(token)
+        if history.count > parameters.penaltyLastN { history.removeFirst(history.count - parameters.penaltyLastN) }
+    }
+
+    /// Applies the repetition, frequency and presence penalties in place.
+    func applyPenalties(_ logits: inout [Float]) {
+        let p = parameters
+        guard !history.isEmpty, p.repeatPenalty != 1 || p.frequencyPenalty != 0 || p.presencePenalty != 0 else { return }
+        var counts: [Int32: Int] = [:]
+        for t in history { counts[t, default: 0] += 1 }
+        for (t, n) in counts where Int(t) < logits.count {
+            var l = logits[Int(t)]
+            l = l > 0 ? l / p.repeatPenalty : l * p.repeatPenalty
+            l -= Float(n) * p.frequencyPenalty + p.presencePenalty
+            logits[Int(t)] = l
+        }
+    }
+
+    /// The next token. Ties in the greedy case go to the lowest id, like llama.cpp.
+    public mutating func sample(_ raw: [Float]) -> Int32 {
+        var logits = raw
+        applyPenalties(&logits)
+        let p = parameters
+        if p.temperature <= 0 { return Self.argmax(logits) }
+
+        // Candidates sorted by logit (descending), ties by id, so that truncation is deterministic.
+        var ids = Array(0..<Int32(logits.count))
+        let k = p.topK > 0 ? min(p.topK, ids.count) : ids.count
+        if k < ids.count {
+            ids = Self.topK(logits, k)
+        } else {
+            ids.sort { logits[Int($0)] != logits[Int($1)] ? logits[Int($0)] > logits[Int($1)] : $0 < $1 }
+        }
+        // Probabilities of the candidates (before temperature, as llama.cpp's top-p and min-p use).
+        var probs = Self.softmax(ids.map { logits[Int($0)] }, temperature: 1)
+        if p.topP < 1 {
+            var cum: Double = 0, keep = ids.count
+            for (i, q) in probs.enumerated() {
+                cum += q
+                if cum >= Double(p.topP) { keep = i + 1; break }
+            }
+            ids.removeSubrange(keep...)
+            probs.removeSubrange(keep...)
+        }
+        if p.minP > 0, let top = probs.first {
+            let threshold = top * Double(p.minP)
+            let keep = max(1, probs.firstIndex { $0 < threshold } ?? probs.count)
+            ids.removeSubrange(keep...)
+        }
+        let final = Self.softmax(ids.map { logits[Int($0)] }, temperature: p.temperature)
+        var u = random.unit()
+        for (i, q) in final.enumerated() {
+            u -= q
+            if u < 0 { return ids[i] }
+        }
+        return ids[ids.count - 1]
+    }
+
+    static func argmax(_ x: [Float]) -> Int32 {
+        var best = 0
+        for i in 1..<x.count where x[i] > x[best] { best = i }
+        return Int32(best)
+    }
+
+    /// The `k` highest logits, highest first (ties by id).
+    static func topK(_ logits: [Float], _ k: Int) -> [Int32] {
+        var ids = Array(0..<Int32(logits.count))
+        ids.sort { logits[Int($0)] != logits[Int($1)] ? logits[Int($0)] > logits[Int($1)] : $0 < $1 }
+        return Array(ids.prefix(k))
+    }
+
+    static func softmax(_ x: [Float], temperature: Float) -> [Double] {
+        guard let m = x.max() else { return [] }
+        let e = x.map { exp(Double($0 - m) / Double(temperature)) }
+        let sum = e.reduce(0, +)
+        return e.map { $0 / sum }
+    }
+
+    /// log softmax(logits)[token]: the model's log-probability of a token.
+    public static func logProbability(of token: Int32, in logits: [Float]) -> Double {
+        guard let m = logits.max() else { return 0 }
+        var sum: Double = 0
+        for l in logits { sum += exp(Double(l - m)) }
+        return Double(logits[Int(token)] - m) - log(sum)
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import TextNLPInference
+
+@main
+struct TextNLP: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "textnlp",
+        abstract: "Batch text generation: a native GGUF engine, validation metrics and durable pipelines.",
+        subcommands: [Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self]
+    )
+
+    static func main() async {
+        // Arguments must be valid UTF-8; Swift would silently repair them.
+        for i in 1..<Int(CommandLine.argc) {
+            if let raw = CommandLine.unsafeArgv[i], String(validatingCString: raw) == nil {
+                FileHandle.standardError.write(Data("textnlp: error: argument \(i) is not valid UTF-8\n".utf8))
+                Foundation.exit(2)
+            }
+        }
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("textnlp: error: \(error)\n".utf8))
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// `--model`, shared by every command that loads a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "A model id from Models/models.json, or a path to a .gguf file.")
+    var model: String = "smollm2-135m-instruct"
+
+    func load() throws -> LoadedModel {
+        do {
+            return try LoadedModel(model)
+        } catch {
+            throw CLIError.failed("\(error)")
+        }
+    }
+}
+
+/// An error already worded for the user, with its exit code.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    let exitCode: Int32
+
+    static func failed(_ message: String, exitCode: Int32 = 1) -> CLIError {
+        CLIError(description: message, exitCode: exitCode)
+    }
+}
+
+/// Writes to standard output without buffering surprises when streaming.
+enum Output {
+    static func write(_ s: String) {
+        FileHandle.standardOutput.write(Data(s.utf8))
+    }
+
+    static func line(_ s: String) {
+        write(s + "\n")
+    }
+
+    /// One compact JSON line of a Foundation-compatible value.
+    static func json(_ value: Any) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import TextNLPInference
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the token ids of a text as a JSON array.",
+        discussion: "With no TEXT, reads one JSON string per line from standard input and writes one JSON array per line."
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Argument(help: "The text to tokenize.")
+    var text: String?
+
+    @Flag(help: "Do not recognise special tokens such as <|im_start|> in the text.")
+    var noSpecial = false
+
+    @Flag(help: "Do not add BOS/EOS even when the model asks for them.")
+    var noAddSpecial = false
+
+    func run() throws {
+        let tokenizer = try Tokenizer(gguf: GGUFFile(path: ModelCatalog().resolve(modelOptions.model).path))
+        func ids(_ s: String) -> String {
+            "[" + tokenizer.encode(s, parseSpecial: !noSpecial, addSpecial: !noAddSpecial).map(String.init).joined(separator: ",") + "]"
+        }
+        if let text {
+            Output.line(ids(text))
+            return
+        }
+        var lineNumber = 0
+        for line in try InputLines(handle: .standardInput, name: "standard input") {
+            lineNumber += 1
+            guard let value = try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed]) as? String else {
+                throw CLIError.failed("standard input, line \(lineNumber): expected a JSON string", exitCode: 2)
+            }
+            Output.line(ids(value))
+        }
+    }
+}
+
+/// Lines of a file or stream, checked to be UTF-8; an invalid line is an error naming it.
+struct InputLines: Sequence {
+    let lines: [String]
+
+    init(handle: FileHandle, name: String) throws {
+        try self.init(data: handle.readDataToEndOfFile(), name: name)
+    }
+
+    init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError.failed("\(path): cannot read file", exitCode: 2)
+        }
+        try self.init(data: data, name: path)
+    }
+
+    init(data: Data, name: String) throws {
+        var lines: [String] = []
+        var number = 0
+        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            var bytes = Array(raw)
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                throw CLIError.failed("\(name), line \(number): invalid UTF-8", exitCode: 2)
+            }
+            lines.append(line)
+        }
+        if lines.last == "" { lines.removeLast() }
+        self.lines = lines
+    }
+
+    func makeIterator() -> IndexingIterator<[String]> { lines.makeIterator() }
+}
