@@ -30,7 +30,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TextNLPInferenceTests",
-            dependencies: ["TextNLPInference"],
+            dependencies: ["TextNLPInference", "textnlp"],
             resources: [.copy("Fixtures")]
         ),
     ],

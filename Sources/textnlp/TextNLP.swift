@@ -29,7 +29,11 @@ struct TextNLP: AsyncParsableCommand {
             FileHandle.standardError.write(Data("textnlp: error: \(error)\n".utf8))
             Foundation.exit(error.exitCode)
         } catch {
-            exit(withError: error)
+            // Help and version requests print as usual; every error is one line.
+            guard exitCode(for: error) != .success else { exit(withError: error) }
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            FileHandle.standardError.write(Data("textnlp: error: \(message)\n".utf8))
+            Foundation.exit(exitCode(for: error).rawValue)
         }
     }
 }

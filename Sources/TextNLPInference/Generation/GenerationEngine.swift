@@ -38,7 +38,7 @@ public actor GenerationEngine {
 
     /// Starts a request. The stream yields text as it becomes final, then the result.
     /// Ending the stream early (cancelling its consumer) cancels the request.
-    public func submit(_ request: GenerationRequest) throws -> AsyncThrowingStream<GenerationEvent, Error> {
+    public func submit(_ request: GenerationRequest) throws -> GenerationStream {
         guard !request.prompt.isEmpty else { throw GenerationError.emptyPrompt }
         guard request.prompt.count < contextLength else {
             throw GenerationError.promptTooLong(tokens: request.prompt.count, context: contextLength)
@@ -56,7 +56,9 @@ public actor GenerationEngine {
         }
         waiting.append(ActiveSequence(id: id, request: request, continuation: continuation))
         if loop == nil { loop = Task { await self.run() } }
-        return stream
+        return GenerationStream(events: stream) { [weak self] in
+            if let self { Task { await self.cancel(id) } }
+        }
     }
 
     /// Runs a request to the end and returns its result.
@@ -71,6 +73,9 @@ public actor GenerationEngine {
     public var load: (waiting: Int, running: Int) { (waiting.count, running.count) }
 
     private func cancel(_ id: Int) {
+        if let s = waiting.first(where: { $0.id == id }) ?? running.first(where: { $0.id == id }) {
+            s.continuation.finish(throwing: CancellationError())
+        }
         waiting.removeAll { $0.id == id }
         if let i = running.firstIndex(where: { $0.id == id }) {
             cache.remove(slot: id)

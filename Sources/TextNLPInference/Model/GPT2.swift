@@ -3,7 +3,7 @@
 
 struct GPT2Layer: Sendable {
     let attnNormW: Vector, attnNormB: Vector, ffnNormW: Vector, ffnNormB: Vector
-    let qkv: Matrix, qkvBias: Vector       // (3C, C), (3C)
+    let qkv: Matrix, qkvBias: Vector       // (C + 2·kvDim, C), (C + 2·kvDim)
     let wo: Matrix, woBias: Vector
     let up: Matrix, upBias: Vector         // (F, C), (F)
     let down: Matrix, downBias: Vector     // (C, F), (C)
@@ -14,8 +14,8 @@ struct GPT2Layer: Sendable {
         attnNormB = try Vector(f, p + "attn_norm.bias", count: d)
         ffnNormW = try Vector(f, p + "ffn_norm.weight", count: d)
         ffnNormB = try Vector(f, p + "ffn_norm.bias", count: d)
-        qkv = try Matrix(f, p + "attn_qkv.weight", rows: 3 * d, columns: d)
-        qkvBias = try Vector(f, p + "attn_qkv.bias", count: 3 * d)
+        qkv = try Matrix(f, p + "attn_qkv.weight", rows: d + 2 * c.kvDim, columns: d)
+        qkvBias = try Vector(f, p + "attn_qkv.bias", count: d + 2 * c.kvDim)
         wo = try Matrix(f, p + "attn_output.weight", rows: d, columns: d)
         woBias = try Vector(f, p + "attn_output.bias", count: d)
         up = try Matrix(f, p + "ffn_up.weight", rows: ff, columns: d)
@@ -49,11 +49,13 @@ public final class GPT2Model: LanguageModel {
     public func forward(_ chunks: [SequenceChunk], cache: KVCache) throws -> [[Float]] {
         let c = config
         let batch = try BatchLayout(chunks, config: c, cache: cache)
-        let n = batch.tokens.count, dim = c.embeddingLength, ff = c.feedForwardLength
+        let n = batch.tokens.count, dim = c.embeddingLength, ff = c.feedForwardLength, kvDim = c.kvDim
+        let fused = dim + 2 * kvDim
         var x = [Float](repeating: 0, count: n * dim)          // residual stream (N, C)
         var h = [Float](repeating: 0, count: n * dim)
-        var qkv = [Float](repeating: 0, count: n * 3 * dim)    // (N, 3C): q | k | v per row
-        var q = [Float](repeating: 0, count: n * dim), k = q, v = q
+        var qkv = [Float](repeating: 0, count: n * fused)      // (N, C + 2·kvDim): q | k | v per row
+        var q = [Float](repeating: 0, count: n * dim)
+        var k = [Float](repeating: 0, count: n * kvDim), v = k
         var att = [Float](repeating: 0, count: n * dim)
         var u = [Float](repeating: 0, count: n * ff)
         var pos = [Float](repeating: 0, count: dim)
@@ -68,19 +70,19 @@ public final class GPT2Model: LanguageModel {
             layer.qkv.apply(h, count: n, into: &qkv)
             Kernels.addBias(&qkv, layer.qkvBias.values, count: n)
             for i in 0..<n {
-                for j in 0..<dim {
-                    q[i * dim + j] = qkv[i * 3 * dim + j]
-                    k[i * dim + j] = qkv[i * 3 * dim + dim + j]
-                    v[i * dim + j] = qkv[i * 3 * dim + 2 * dim + j]
+                for j in 0..<dim { q[i * dim + j] = qkv[i * fused + j] }
+                for j in 0..<kvDim {
+                    k[i * kvDim + j] = qkv[i * fused + dim + j]
+                    v[i * kvDim + j] = qkv[i * fused + dim + kvDim + j]
                 }
             }
             for (ci, chunk) in chunks.enumerated() where !chunk.tokens.isEmpty {
-                let row = batch.offsets[ci] * dim, seq = sequences[ci]
+                let row = batch.offsets[ci], seq = sequences[ci]
                 q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
                 att.withUnsafeMutableBufferPointer { att in
                 seq.keys[l].withUnsafeMutableBufferPointer { ck in seq.values[l].withUnsafeMutableBufferPointer { cv in
-                    Attention.run(q: q.baseAddress! + row, k: k.baseAddress! + row, v: v.baseAddress! + row,
-                                  out: att.baseAddress! + row, count: chunk.tokens.count, start: chunk.start,
+                    Attention.run(q: q.baseAddress! + row * dim, k: k.baseAddress! + row * kvDim, v: v.baseAddress! + row * kvDim,
+                                  out: att.baseAddress! + row * dim, count: chunk.tokens.count, start: chunk.start,
                                   cacheK: ck.baseAddress!, cacheV: cv.baseAddress!,
                                   heads: c.headCount, kvHeads: c.headCountKV, headDim: c.headDim)
                 }}}}}}

@@ -81,13 +81,23 @@ enum Kernels {
         }
     }
 
-    /// GELU, tanh approximation (as ggml and GPT-2), in place.
+    /// GELU, tanh approximation, in place, as ggml's CPU backend computes it: through half precision
+    /// (input and output rounded to f16) inside (-10, 10), identity above, zero below.
     static func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        let c: Float = 0.797_884_560_802_865_4  // sqrt(2/π)
         for i in 0..<count {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + tanhf(c * v * (1 + 0.044715 * v * v)))
+            if v <= -10 {
+                x[i] = 0
+            } else if v < 10 {
+                x[i] = Float(Float16(geluExact(Float(Float16(v)))))
+            }
         }
+    }
+
+    /// 0.5·x·(1 + tanh(√(2/π)·x·(1 + 0.044715·x²))).
+    static func geluExact(_ v: Float) -> Float {
+        let c: Float = 0.797_884_560_802_865_4
+        return 0.5 * v * (1 + tanhf(c * v * (1 + 0.044715 * v * v)))
     }
 
     /// x += y.

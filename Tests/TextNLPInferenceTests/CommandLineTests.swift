@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+/// The `textnlp` executable: its contract for scripts and its errors on bad input.
+struct CommandLineTests {
+    @Test func tokenizePrintsAJSONArray() throws {
+        let r = try Support.run(["tokenize", "Hello world! <|im_start|>"])
+        #expect(r.code == 0)
+        #expect(r.out == "[19556,905,17,216,1]\n")
+        let plain = try Support.run(["tokenize", "--no-special", "<|im_start|>"])
+        #expect(plain.code == 0 && !plain.out.contains("[1]"))
+    }
+
+    @Test func tokenizeReadsJSONLinesFromStandardInput() throws {
+        let r = try Support.run(["tokenize"], stdin: "\"Hello world!\"\n\"\"\n\"a\\nb\"\n")
+        #expect(r.code == 0)
+        #expect(r.out == "[19556,905,17]\n[]\n[81,198,82]\n")
+        let bad = try Support.run(["tokenize"], stdin: "\"ok\"\nnot json\n")
+        #expect(bad.code != 0 && bad.err.contains("line 2"))
+    }
+
+    @Test func generateJSONHasTheContractFields() throws {
+        let r = try Support.run(["generate", "--prompt", "The capital of France is", "--temperature", "0", "--max-tokens", "8", "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        for key in ["text", "prompt_ids", "ids", "finish_reason", "prompt_tokens", "completion_tokens", "timings"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect((object["ids"] as? [Int])?.count == 8)
+        #expect(object["finish_reason"] as? String == "length")
+        let timings = try #require(object["timings"] as? [String: Any])
+        #expect(timings["prefill_s"] != nil && timings["decode_tokens_per_s"] != nil && timings["load_s"] != nil)
+    }
+
+    @Test func generateStreamsText() throws {
+        let r = try Support.run(["generate", "--prompt", "What is 2+2?", "--chat", "--temperature", "0", "--max-tokens", "16"])
+        #expect(r.code == 0 && !r.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+    }
+
+    @Test func logitsPrintsOneLinePerPosition() throws {
+        let r = try Support.run(["logits", "--ids", "[504,3575,282,4649,314]", "--top", "3"])
+        #expect(r.code == 0, "\(r.err)")
+        let lines = r.out.split(separator: "\n")
+        #expect(lines.count == 5)
+        let last = try #require(try JSONSerialization.jsonObject(with: Data(lines[4].utf8)) as? [String: Any])
+        #expect(last["pos"] as? Int == 4 && (last["top"] as? [Int])?.count == 3 && (last["logits"] as? [Double])?.count == 3)
+    }
+
+    @Test func perplexityScoresEachLine() throws {
+        let path = try Support.temporaryFile(Array("The cat sat on the mat.\n\nzxqv qqq zzkx vvv\n".utf8), suffix: ".txt")
+        let r = try Support.run(["perplexity", "--json", path])
+        #expect(r.code == 0, "\(r.err)")
+        let rows = try r.out.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(rows.count == 3)
+        let fluent = try #require(rows[0]["perplexity"] as? Double), noise = try #require(rows[1]["perplexity"] as? Double)
+        #expect(fluent < noise)
+        #expect(rows[1]["line"] as? Int == 3)
+    }
+
+    @Test func badInputGivesOneLineErrorsAndNonZeroExit() throws {
+        let cases: [([String], String)] = [
+            (["generate", "--model", "/nonexistent/x.gguf", "--prompt", "hi"], "/nonexistent/x.gguf"),
+            (["generate", "--model", "no-such-model", "--prompt", "hi"], "no-such-model"),
+            (["generate", "--prompt", "hi", "--max-tokens", "many"], "many"),
+            (["generate", "--prompt", "hi", "--top-p", "2"], "top_p"),
+            (["logits", "--ids", "[1, \"x\"]"], "--ids[1]"),
+            (["logits", "--ids", "[99999999]"], "99999999"),
+            (["generate", "--prompt", "", "--max-tokens", "4"], "empty"),
+        ]
+        for (arguments, mention) in cases {
+            let r = try Support.run(arguments)
+            #expect(r.code != 0, "\(arguments) exited 0")
+            #expect(r.err.contains(mention), "\(arguments): \(r.err)")
+            #expect(r.err.trimmingCharacters(in: .newlines).split(separator: "\n").count <= 2, "\(arguments): \(r.err)")
+        }
+    }
+
+    @Test func corruptModelFileIsAnError() throws {
+        let path = try Support.temporaryFile(Array("GGUF\u{3}\0\0\0 then garbage".utf8))
+        let r = try Support.run(["generate", "--model", path, "--prompt", "hi"])
+        #expect(r.code != 0 && r.err.contains(path))
+    }
+
+    @Test func promptLongerThanTheContextIsAnError() throws {
+        let path = try Support.temporaryFile(Array(String(repeating: "word ", count: 9000).utf8), suffix: ".txt")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let r = try Support.run(["generate", "--prompt", text, "--max-tokens", "1"])
+        #expect(r.code != 0 && r.err.contains("context"))
+    }
+
+    @Test func invalidUTF8IsAnError() throws {
+        let r = try Support.run(["tokenize"], stdin: "\"ok\"\n\u{FFFD}")
+        #expect(r.code != 0)
+        let process = Process()
+        process.executableURL = Support.executable
+        process.currentDirectoryURL = Support.packageRoot
+        let err = Pipe()
+        process.standardError = err
+        // Raw bytes through a shell: 0xFF is never valid UTF-8.
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\"$0\" tokenize \"$(printf 'bad \\377 byte')\"", Support.executable.path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("UTF-8"))
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+@testable import TextNLPInference
+
+/// Each fast kernel against its naive reference.
+struct KernelTests {
+    static func random(_ n: Int, seed: UInt64) -> [Float] {
+        var r = RandomSource(seed: seed)
+        return (0..<n).map { _ in Float(r.unit() * 2 - 1) }
+    }
+
+    @Test(arguments: [1, 3, 17])
+    func blasMatrixProductMatchesNaive(rows count: Int) {
+        let m = Matrix(rows: 70, columns: 96, values: Self.random(70 * 96, seed: 1))
+        let x = Self.random(count * 96, seed: 2)
+        var fast = [Float](repeating: 0, count: count * 70), slow = fast
+        m.apply(x, count: count, into: &fast)
+        m.applyNaive(x, count: count, into: &slow)
+        let worst = zip(fast, slow).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-4)
+    }
+
+    @Test(arguments: [(0, 5), (4, 1), (9, 6)])
+    func attentionMatchesNaive(start: Int, count: Int) {
+        let heads = 4, kvHeads = 2, hd = 8, kvDim = kvHeads * hd, qDim = heads * hd
+        let total = start + count
+        var cacheK = Self.random(total * kvDim, seed: 3), cacheV = Self.random(total * kvDim, seed: 4)
+        let k = Array(cacheK[(start * kvDim)...]), v = Array(cacheV[(start * kvDim)...])
+        let q = Self.random(count * qDim, seed: 5)
+        var fast = [Float](repeating: 0, count: count * qDim), slow = fast
+        Attention.run(q: q, k: k, v: v, out: &fast, count: count, start: start, cacheK: &cacheK, cacheV: &cacheV,
+                      heads: heads, kvHeads: kvHeads, headDim: hd)
+        Attention.naive(q: q, out: &slow, count: count, start: start, cacheK: cacheK, cacheV: cacheV,
+                        heads: heads, kvHeads: kvHeads, headDim: hd)
+        let worst = zip(fast, slow).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5)
+    }
+
+    @Test func geluFollowsGGMLsHalfPrecisionTable() {
+        var x: [Float] = [-12, -1, 0, 0.5, 3, 11]
+        Kernels.gelu(&x, count: x.count)
+        #expect(x[0] == 0 && x[5] == 11 && x[2] == 0)
+        #expect(abs(x[3] - Kernels.geluExact(0.5)) < 1e-3)
+        #expect(x[4] == Float(Float16(Kernels.geluExact(3))))
+    }
+}
