@@ -105,3 +105,26 @@ struct CommandLineTests {
         #expect(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("UTF-8"))
     }
 }
+
+extension CommandLineTests {
+    @Test func modelsInspectPrintsMetadataAndTensors() throws {
+        let r = try Support.run(["models", "inspect", "smollm2-135m-instruct", "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let meta = try #require(object["metadata"] as? [String: Any])
+        #expect(meta["general.architecture"] as? String == "llama")
+        let tensors = try #require(object["tensors"] as? [[String: Any]])
+        #expect(tensors.count == 272)
+        #expect(tensors.contains { $0["name"] as? String == "token_embd.weight" && $0["type"] as? String == "Q8_0" })
+        let text = try Support.run(["models", "inspect", "smollm2-135m-instruct"])
+        #expect(text.code == 0 && text.out.contains("llama.block_count = 30") && text.out.contains("210 × Q4_1"))
+    }
+
+    @Test func tinyGPT2GeneratesFromTheCommandLine() throws {
+        let path = try Support.fixtureURL("tiny-gpt2.gguf").path
+        let r = try Support.run(["generate", "--model", path, "--prompt", "the", "--temperature", "0", "--max-tokens", "5", "--ignore-eos", "--json"])
+        #expect(r.code == 0, "\(r.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        #expect((object["ids"] as? [Int])?.count == 5)
+    }
+}
