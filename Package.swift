@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "textnlp", targets: ["textnlp"]),
         .library(name: "TextNLPInference", targets: ["TextNLPInference"]),
+        .library(name: "TextNLPMetrics", targets: ["TextNLPMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,16 +22,23 @@ let package = Package(
             name: "TextNLPInference",
             dependencies: ["CBLAS"]
         ),
+        .target(name: "TextNLPMetrics"),
         .executableTarget(
             name: "textnlp",
             dependencies: [
                 "TextNLPInference",
+                "TextNLPMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "TextNLPInferenceTests",
             dependencies: ["TextNLPInference", "textnlp"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TextNLPMetricsTests",
+            dependencies: ["TextNLPMetrics", "textnlp"],
             resources: [.copy("Fixtures")]
         ),
     ],

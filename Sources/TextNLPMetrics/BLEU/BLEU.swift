@@ -1,0 +1,191 @@
+import Foundation
+
+/// BLEU as sacrebleu 2.6.0 computes it (`metrics/bleu.py`): corpus and sentence level, any number of
+/// references, four smoothing methods, effective order, and sacrebleu's signature.
+public struct BLEU: Sendable {
+    public enum Smoothing: String, Sendable, CaseIterable {
+        case exp, floor, addK = "add-k", none
+
+        var defaultValue: Double? {
+            switch self {
+            case .floor: 0.1
+            case .addK: 1
+            case .exp, .none: nil
+            }
+        }
+    }
+
+    public var tokenizer: BLEUTokenizer = .thirteenA
+    public var smoothing: Smoothing = .exp
+    public var smoothValue: Double?
+    public var lowercase = false
+    public var effectiveOrder = false
+    public var maxOrder = 4
+
+    public init(tokenizer: BLEUTokenizer = .thirteenA, smoothing: Smoothing = .exp, smoothValue: Double? = nil,
+                lowercase: Bool = false, effectiveOrder: Bool = false) {
+        self.tokenizer = tokenizer
+        self.smoothing = smoothing
+        self.smoothValue = smoothValue
+        self.lowercase = lowercase
+        self.effectiveOrder = effectiveOrder
+    }
+
+    /// The sentence-level configuration sacrebleu recommends: effective order on.
+    public static var sentence: BLEU { BLEU(effectiveOrder: true) }
+
+    /// Statistics of one segment: hypothesis length, closest reference length, matches and totals per order.
+    public struct Statistics: Sendable, Equatable {
+        public var hypLength = 0, refLength = 0
+        public var correct: [Int], total: [Int]
+
+        init(order: Int) {
+            correct = Array(repeating: 0, count: order)
+            total = Array(repeating: 0, count: order)
+        }
+
+        static func + (a: Statistics, b: Statistics) -> Statistics {
+            var s = a
+            s.hypLength += b.hypLength
+            s.refLength += b.refLength
+            for i in s.correct.indices { s.correct[i] += b.correct[i]; s.total[i] += b.total[i] }
+            return s
+        }
+    }
+
+    func preprocess(_ text: String) -> [Unicode.Scalar] {
+        var s = Array(text.unicodeScalars)
+        if lowercase { s = PythonText.lower(s) }
+        return tokenizer(PythonText.rstrip(s))
+    }
+
+    /// Reference n-gram maxima and lengths of one segment's references.
+    struct ReferenceInfo {
+        var ngrams: NGramCounts = [:]
+        var lengths: [Int] = []
+    }
+
+    func referenceInfo(_ refs: [String], table: inout TokenTable) -> ReferenceInfo {
+        var info = ReferenceInfo()
+        for ref in refs {
+            let ids = table.ids(PythonText.split(preprocess(ref)[...]))
+            info.lengths.append(ids.count)
+            for n in 1...maxOrder {
+                for (g, c) in ids.ngramCounts(order: n) where c > info.ngrams[g, default: 0] { info.ngrams[g] = c }
+            }
+        }
+        return info
+    }
+
+    func statistics(_ hyp: String, _ info: ReferenceInfo, table: inout TokenTable) -> Statistics {
+        let ids = table.ids(PythonText.split(preprocess(hyp)[...]))
+        var s = Statistics(order: maxOrder)
+        s.hypLength = ids.count
+        s.refLength = Self.closestReferenceLength(ids.count, info.lengths)
+        for n in 1...maxOrder {
+            for (g, c) in ids.ngramCounts(order: n) {
+                s.total[n - 1] += c
+                if let r = info.ngrams[g] { s.correct[n - 1] += min(c, r) }
+            }
+        }
+        return s
+    }
+
+    static func closestReferenceLength(_ hyp: Int, _ refs: [Int]) -> Int {
+        var bestDiff = -1, best = -1
+        for r in refs {
+            let d = abs(hyp - r)
+            if bestDiff == -1 || d < bestDiff {
+                bestDiff = d
+                best = r
+            } else if d == bestDiff && r < best {
+                best = r
+            }
+        }
+        return best
+    }
+
+    /// Per-segment statistics; `references[k][i]` is the k-th reference of segment i (nil: none).
+    public func segmentStatistics(hypotheses: [String], references: [[String?]]) -> [Statistics] {
+        var table = TokenTable()
+        return hypotheses.indices.map { i in
+            let refs = references.compactMap { i < $0.count ? $0[i] : nil }
+            return statistics(hypotheses[i], referenceInfo(refs, table: &table), table: &table)
+        }
+    }
+
+    public func corpusScore(hypotheses: [String], references: [[String?]]) -> BLEUScore {
+        let stats = segmentStatistics(hypotheses: hypotheses, references: references)
+        return score(stats.dropFirst().reduce(stats.first ?? Statistics(order: maxOrder), +))
+    }
+
+    public func sentenceScore(hypothesis: String, references: [String]) -> BLEUScore {
+        corpusScore(hypotheses: [hypothesis], references: references.map { [$0] })
+    }
+
+    /// sacrebleu's `compute_bleu`.
+    public func score(_ s: Statistics) -> BLEUScore {
+        var correct = s.correct.map(Double.init), total = s.total.map(Double.init)
+        let value = smoothValue ?? smoothing.defaultValue ?? 0
+        var bp = 1.0
+        if s.hypLength < s.refLength { bp = s.hypLength > 0 ? exp(1 - Double(s.refLength) / Double(s.hypLength)) : 0 }
+        var precisions = [Double](repeating: 0, count: maxOrder)
+        guard s.correct.contains(where: { $0 != 0 }) else {
+            return BLEUScore(score: 0, counts: s.correct, totals: s.total, precisions: precisions, bp: bp,
+                             hypLength: s.hypLength, refLength: s.refLength)
+        }
+        var smoothMteval = 1.0
+        var effective = maxOrder
+        for n in 1...maxOrder {
+            if smoothing == .addK && n > 1 {
+                correct[n - 1] += value
+                total[n - 1] += value
+            }
+            if total[n - 1] == 0 { break }
+            if effectiveOrder { effective = n }
+            if correct[n - 1] == 0 {
+                if smoothing == .exp {
+                    smoothMteval *= 2
+                    precisions[n - 1] = 100 / (smoothMteval * total[n - 1])
+                } else if smoothing == .floor {
+                    precisions[n - 1] = 100 * value / total[n - 1]
+                }
+            } else {
+                precisions[n - 1] = 100 * correct[n - 1] / total[n - 1]
+            }
+        }
+        var sum = 0.0
+        for p in precisions[..<effective] { sum += p == 0 ? -9_999_999_999 : log(p) }
+        let score = bp * exp(sum / Double(effective))
+        return BLEUScore(score: score, counts: s.correct, totals: s.total, precisions: precisions, bp: bp,
+                         hypLength: s.hypLength, refLength: s.refLength)
+    }
+
+    /// sacrebleu's signature, e.g. `nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0`.
+    public func signature(references: Int) -> String {
+        var smooth = smoothing.rawValue
+        if let d = smoothing.defaultValue { smooth += "[" + String(format: "%.2f", smoothValue ?? d) + "]" }
+        return "nrefs:\(references == -1 ? "var" : String(references))|case:\(lowercase ? "lc" : "mixed")|eff:\(effectiveOrder ? "yes" : "no")|tok:\(tokenizer.rawValue)|smooth:\(smooth)|version:\(sacrebleuVersion)"
+    }
+}
+
+/// The sacrebleu version whose numbers textnlp reproduces.
+public let sacrebleuVersion = "2.6.0"
+
+public struct BLEUScore: Sendable, Equatable {
+    public var score: Double
+    public var counts: [Int]
+    public var totals: [Int]
+    public var precisions: [Double]
+    public var bp: Double
+    public var hypLength: Int
+    public var refLength: Int
+
+    public var ratio: Double { refLength > 0 ? Double(hypLength) / Double(refLength) : 0 }
+
+    /// sacrebleu's verbose part: `67.2/44.1/30.0/21.3 (BP = 1.000 ratio = 1.023 hyp_len = 123 ref_len = 120)`.
+    public var verbose: String {
+        precisions.map { String(format: "%.1f", $0) }.joined(separator: "/")
+            + String(format: " (BP = %.3f ratio = %.3f hyp_len = %d ref_len = %d)", bp, ratio, hypLength, refLength)
+    }
+}
