@@ -134,8 +134,9 @@ struct Score: ParsableCommand {
     func scoreRouge(_ inputs: ScoreInputs, _ out: ScoreOutput) throws {
         let rouge = Rouge(useStemmer: stem)
         var sums: [Rouge.Kind: (Double, Double, Double)] = [:]
-        for (i, h) in inputs.hypotheses.enumerated() {
-            let s = rouge.score(targets: inputs.references.compactMap { $0[i] }, prediction: h)
+        let all = rouge.scores(targets: inputs.hypotheses.indices.map { i in inputs.references.compactMap { $0[i] } },
+                               predictions: inputs.hypotheses)
+        for (i, s) in all.enumerated() {
             var row: [String: Any] = ["segment": i + 1]
             for (k, v) in s {
                 let a = sums[k] ?? (0, 0, 0)

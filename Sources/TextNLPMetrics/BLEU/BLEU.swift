@@ -107,10 +107,12 @@ public struct BLEU: Sendable {
 
     /// Per-segment statistics; `references[k][i]` is the k-th reference of segment i (nil: none).
     public func segmentStatistics(hypotheses: [String], references: [[String?]]) -> [Statistics] {
-        var table = TokenTable()
-        return hypotheses.indices.map { i in
-            let refs = references.compactMap { i < $0.count ? $0[i] : nil }
-            return statistics(hypotheses[i], referenceInfo(refs, table: &table), table: &table)
+        parallelMap(hypotheses.count) { range in
+            var table = TokenTable()
+            return range.map { i in
+                let refs = references.compactMap { i < $0.count ? $0[i] : nil }
+                return statistics(hypotheses[i], referenceInfo(refs, table: &table), table: &table)
+            }
         }
     }
 

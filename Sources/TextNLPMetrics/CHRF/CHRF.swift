@@ -119,9 +119,11 @@ public struct CHRF: Sendable {
     }
 
     public func segmentStatistics(hypotheses: [String], references: [[String?]]) -> [Statistics] {
-        var table = TokenTable()
-        return hypotheses.indices.map { i in
-            segmentStatistics(hypotheses[i], references.compactMap { i < $0.count ? $0[i] : nil }, table: &table)
+        parallelMap(hypotheses.count) { range in
+            var table = TokenTable()
+            return range.map { i in
+                segmentStatistics(hypotheses[i], references.compactMap { i < $0.count ? $0[i] : nil }, table: &table)
+            }
         }
     }
 

@@ -33,6 +33,11 @@ public struct Rouge: Sendable {
         self.useStemmer = useStemmer
     }
 
+    /// Best scores of each prediction against its targets, computed in parallel.
+    public func scores(targets: [[String]], predictions: [String]) -> [[Kind: Score]] {
+        parallelMap(predictions.count) { range in range.map { score(targets: targets[$0], prediction: predictions[$0]) } }
+    }
+
     /// rouge-score's `tokenize.tokenize`.
     func tokens(_ text: some Sequence<Unicode.Scalar>) -> [String] {
         var out: [String] = []

@@ -17,8 +17,9 @@ public struct TER: Sendable {
     }
 
     public func segmentStatistics(hypotheses: [String], references: [[String?]]) -> [Statistics] {
-        var table = TokenTable()
-        return hypotheses.indices.map { i in
+        parallelMap(hypotheses.count) { range in
+            var table = TokenTable()
+            return range.map { i in
             let refs = references.compactMap { i < $0.count ? $0[i] : nil }.map { words($0, table: &table) }
             let hyp = words(hypotheses[i], table: &table)
             // Word order for shift tie-breaking compares the words themselves, as Python compares lists of str.
@@ -29,6 +30,7 @@ public struct TER: Sendable {
                 best = min(best, edits)
             }
             return (Double(best), refs.isEmpty ? 0 : Double(lengths) / Double(refs.count))
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The string operations of Python 3 that the reference metrics rely on, on Unicode scalars
 /// (Python's characters are code points), so results match sacrebleu and rouge-score exactly.
 enum PythonText {
@@ -77,25 +79,58 @@ enum PythonText {
 }
 
 /// Interns tokens (compared by code points, like Python strings) as small integers.
+/// Lookups go through a 64-bit hash of the code points, verified against the stored token.
 struct TokenTable {
-    private var ids: [[UInt32]: Int32] = [:]
+    private var byHash: [UInt64: Int32] = [:]
+    private var collisions: [[UInt32]: Int32] = [:]
     private var texts: [[UInt32]] = []
 
     mutating func id(_ token: ArraySlice<Unicode.Scalar>) -> Int32 {
-        let key = token.map(\.value)
-        if let id = ids[key] { return id }
-        let id = Int32(ids.count)
-        ids[key] = id
-        texts.append(key)
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for c in token { h = (h ^ UInt64(c.value)) &* 0x100_0000_01B3 }
+        if let id = byHash[h] {
+            if texts[Int(id)].elementsEqual(token.lazy.map(\.value)) { return id }
+            let key = token.map(\.value)
+            if let id = collisions[key] { return id }
+            let id = Int32(texts.count)
+            texts.append(key)
+            collisions[key] = id
+            return id
+        }
+        let id = Int32(texts.count)
+        texts.append(token.map(\.value))
+        byHash[h] = id
         return id
     }
-
-    /// The code points of a token.
-    func scalars(_ id: Int32) -> [UInt32] { texts[Int(id)] }
 
     mutating func ids(_ tokens: [ArraySlice<Unicode.Scalar>]) -> [Int32] {
         tokens.map { id($0) }
     }
+
+    /// The code points of a token.
+    func scalars(_ id: Int32) -> [UInt32] { texts[Int(id)] }
+}
+
+/// Maps `count` items in parallel over contiguous chunks; each chunk gets its own state
+/// (a token table), so the order of the results and the scores do not depend on the split.
+func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Range<Int>) -> [T]) -> [T] {
+    let chunks = max(1, min(count / 64, 4 * ProcessInfo.processInfo.activeProcessorCount))
+    guard chunks > 1 else { return body(0..<count) }
+    let results = ChunkResults<T>(chunks)
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        let lo = count * c / chunks, hi = count * (c + 1) / chunks
+        results.set(c, body(lo..<hi))
+    }
+    return results.joined()
+}
+
+/// One slot per chunk, each written by exactly one worker before `joined()` reads them all.
+private final class ChunkResults<T>: @unchecked Sendable {
+    private var slots: [[T]]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: [], count: n) }
+    func set(_ i: Int, _ value: [T]) { lock.withLock { slots[i] = value } }
+    func joined() -> [T] { lock.withLock { slots.flatMap { $0 } } }
 }
 
 /// An n-gram of up to six token ids or code points, as a dictionary key.
