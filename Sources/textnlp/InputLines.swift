@@ -16,6 +16,16 @@ struct InputLines: Sequence {
     }
 
     init(data: Data, name: String) throws {
+        // Fast path: the whole file is valid UTF-8; split it once.
+        if let text = String(data: data, encoding: .utf8) {
+            var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> String in
+                let s = Substring(line)
+                return String(s.utf8.last == UInt8(ascii: "\r") ? s.dropLast() : s)
+            }
+            if lines.last == "" { lines.removeLast() }
+            self.lines = lines
+            return
+        }
         var lines: [String] = []
         var number = 0
         for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {

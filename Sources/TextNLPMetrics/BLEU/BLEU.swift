@@ -20,7 +20,8 @@ public struct BLEU: Sendable {
     public var smoothValue: Double?
     public var lowercase = false
     public var effectiveOrder = false
-    public var maxOrder = 4
+    /// The largest n-gram order (sacrebleu's default, and the most this implementation packs).
+    public let maxOrder = 4
 
     public init(tokenizer: BLEUTokenizer = .thirteenA, smoothing: Smoothing = .exp, smoothValue: Double? = nil,
                 lowercase: Bool = false, effectiveOrder: Bool = false) {
@@ -59,36 +60,58 @@ public struct BLEU: Sendable {
         return tokenizer(PythonText.rstrip(s))
     }
 
-    /// Reference n-gram maxima and lengths of one segment's references.
-    struct ReferenceInfo {
-        var ngrams: NGramCounts = [:]
+    /// Reusable tables for scoring segments one after another.
+    struct Scratch {
+        var interner = SegmentInterner()
+        var references = CountTable()
+        var counts = CountTable()
+    }
+
+    func tokenIDs(_ text: String, _ interner: inout SegmentInterner) -> [UInt32] {
+        PythonText.split(preprocess(text)[...]).map { interner.id($0) }
+    }
+
+    /// Adds every n-gram of orders 1...maxOrder (at most 4), packed into 128 bits, to `table`.
+    func addNGrams(_ ids: [UInt32], to table: inout CountTable) {
+        for n in 1...min(maxOrder, 4) where ids.count >= n {
+            for i in 0...(ids.count - n) {
+                var a = UInt64(ids[i]), b: UInt64 = 0
+                if n > 1 { a |= UInt64(ids[i + 1]) << 32 }
+                if n > 2 { b = UInt64(ids[i + 2]) }
+                if n > 3 { b |= UInt64(ids[i + 3]) << 32 }
+                table.add(a, b, UInt8(n))
+            }
+        }
+    }
+
+    /// Statistics of one hypothesis against its references (n-gram counts clipped by the maximum
+    /// count in any reference; the closest reference length).
+    func statistics(_ hyp: String, _ refs: [String], scratch s: inout Scratch) -> Statistics {
+        s.interner.reset()
+        s.references.clear()
         var lengths: [Int] = []
-    }
-
-    func referenceInfo(_ refs: [String], table: inout TokenTable) -> ReferenceInfo {
-        var info = ReferenceInfo()
         for ref in refs {
-            let ids = table.ids(PythonText.split(preprocess(ref)[...]))
-            info.lengths.append(ids.count)
-            for n in 1...maxOrder {
-                for (g, c) in ids.ngramCounts(order: n) where c > info.ngrams[g, default: 0] { info.ngrams[g] = c }
+            let ids = tokenIDs(ref, &s.interner)
+            lengths.append(ids.count)
+            s.counts.clear()
+            addNGrams(ids, to: &s.counts)
+            for k in 0..<s.counts.used.count {
+                let (a, b, n, c) = s.counts.entry(k)
+                s.references.raise(a, b, n, to: c)
             }
         }
-        return info
-    }
-
-    func statistics(_ hyp: String, _ info: ReferenceInfo, table: inout TokenTable) -> Statistics {
-        let ids = table.ids(PythonText.split(preprocess(hyp)[...]))
-        var s = Statistics(order: maxOrder)
-        s.hypLength = ids.count
-        s.refLength = Self.closestReferenceLength(ids.count, info.lengths)
-        for n in 1...maxOrder {
-            for (g, c) in ids.ngramCounts(order: n) {
-                s.total[n - 1] += c
-                if let r = info.ngrams[g] { s.correct[n - 1] += min(c, r) }
-            }
+        let ids = tokenIDs(hyp, &s.interner)
+        s.counts.clear()
+        addNGrams(ids, to: &s.counts)
+        var stats = Statistics(order: maxOrder)
+        stats.hypLength = ids.count
+        stats.refLength = Self.closestReferenceLength(ids.count, lengths)
+        for k in 0..<s.counts.used.count {
+            let (a, b, n, c) = s.counts.entry(k)
+            stats.total[Int(n) - 1] += Int(c)
+            stats.correct[Int(n) - 1] += Int(min(c, s.references.count(a, b, n)))
         }
-        return s
+        return stats
     }
 
     static func closestReferenceLength(_ hyp: Int, _ refs: [Int]) -> Int {
@@ -108,11 +131,8 @@ public struct BLEU: Sendable {
     /// Per-segment statistics; `references[k][i]` is the k-th reference of segment i (nil: none).
     public func segmentStatistics(hypotheses: [String], references: [[String?]]) -> [Statistics] {
         parallelMap(hypotheses.count) { range in
-            var table = TokenTable()
-            return range.map { i in
-                let refs = references.compactMap { i < $0.count ? $0[i] : nil }
-                return statistics(hypotheses[i], referenceInfo(refs, table: &table), table: &table)
-            }
+            var scratch = Scratch()
+            return range.map { i in statistics(hypotheses[i], references.compactMap { i < $0.count ? $0[i] : nil }, scratch: &scratch) }
         }
     }
 

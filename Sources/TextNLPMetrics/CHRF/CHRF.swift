@@ -1,7 +1,8 @@
 /// chrF and chrF++ as sacrebleu 2.6.0 computes them (`metrics/chrf.py`): character n-grams of
 /// orders 1...6 (whitespace removed), plus word n-grams for chrF++, F-beta with beta 2.
 public struct CHRF: Sendable {
-    public var charOrder = 6
+    /// Character n-gram orders (sacrebleu's default; at most 6 are packed).
+    public let charOrder = 6
     public var wordOrder = 0
     public var beta = 2
     public var lowercase = false
@@ -40,32 +41,47 @@ public struct CHRF: Sendable {
         return out
     }
 
-    /// Counters of every order for one segment.
-    func ngrams(_ text: String, table: inout TokenTable) -> [NGramCounts] {
-        var s = Array(text.unicodeScalars)
-        if lowercase { s = PythonText.lower(s) }
-        let chars: [UInt32] = whitespace ? s.map(\.value) : PythonText.split(s[...]).flatMap { $0.map(\.value) }
-        var counters: [NGramCounts] = []
-        for n in 1...charOrder {
-            var c: NGramCounts = [:]
-            if chars.count >= n { for i in 0...(chars.count - n) { c[NGram(chars[i..<(i + n)]), default: 0] += 1 } }
-            counters.append(c)
-        }
-        if wordOrder > 0 {
-            let words = table.ids(Self.wordsWithoutPunctuation(s))
-            for n in 1...wordOrder { counters.append(words.ngramCounts(order: n)) }
-        }
-        return counters
+    /// Reusable tables for scoring segments one after another.
+    struct Scratch {
+        var interner = SegmentInterner()
+        var hyp = CountTable()
+        var ref = CountTable()
     }
 
-    static func matchStatistics(_ hyp: NGramCounts, _ ref: NGramCounts) -> [Int] {
-        var match = 0, hypCount = 0
-        for (g, c) in hyp {
-            hypCount += c
-            if let r = ref[g] { match += min(c, r) }
+    /// Adds the character n-grams of orders 1...charOrder (code points packed 21 bits each, at most 6)
+    /// and the word n-grams (order 100 + n) of a segment to `table`; returns the total count of each order.
+    func addNGrams(_ text: String, to table: inout CountTable, interner: inout SegmentInterner) -> [Int] {
+        var s = Array(text.unicodeScalars)
+        if lowercase { s = PythonText.lower(s) }
+        let chars: [UInt64] = whitespace ? s.map { UInt64($0.value) } : PythonText.split(s[...]).flatMap { $0.map { UInt64($0.value) } }
+        var totals = [Int](repeating: 0, count: order)
+        for n in 1...min(charOrder, 6) where chars.count >= n {
+            for i in 0...(chars.count - n) {
+                var a: UInt64 = 0, b: UInt64 = 0
+                for k in 0..<n {
+                    if k < 3 { a |= chars[i + k] << (21 * UInt64(k)) } else { b |= chars[i + k] << (21 * UInt64(k - 3)) }
+                }
+                table.add(a, b, UInt8(n))
+            }
+            totals[n - 1] = chars.count - n + 1
         }
-        return [ref.isEmpty ? 0 : hypCount, ref.values.reduce(0, +), match]
+        if wordOrder > 0 {
+            let words = Self.wordsWithoutPunctuation(s).map { interner.id($0) }
+            for n in 1...min(wordOrder, 4) where words.count >= n {
+                for i in 0...(words.count - n) {
+                    var a = UInt64(words[i]), b: UInt64 = 0
+                    if n > 1 { a |= UInt64(words[i + 1]) << 32 }
+                    if n > 2 { b = UInt64(words[i + 2]) }
+                    if n > 3 { b |= UInt64(words[i + 3]) << 32 }
+                    table.add(a, b, UInt8(100 + n))
+                }
+                totals[charOrder + n - 1] = words.count - n + 1
+            }
+        }
+        return totals
     }
+
+    private func index(_ n: UInt8) -> Int { n >= 100 ? charOrder + Int(n) - 101 : Int(n) - 1 }
 
     func fScore(_ stats: Statistics) -> Double {
         let eps = 1e-16
@@ -101,14 +117,22 @@ public struct CHRF: Sendable {
     }
 
     /// Best statistics over the references (by F-score, first best kept).
-    func segmentStatistics(_ hyp: String, _ refs: [String], table: inout TokenTable) -> Statistics {
-        let h = ngrams(hyp, table: &table)
+    func segmentStatistics(_ hyp: String, _ refs: [String], scratch s: inout Scratch) -> Statistics {
+        s.interner.reset()
+        s.hyp.clear()
+        let hypTotals = addNGrams(hyp, to: &s.hyp, interner: &s.interner)
         var best: Statistics = []
         var bestF = -1.0
         for ref in refs {
-            let r = ngrams(ref, table: &table)
+            s.ref.clear()
+            let refTotals = addNGrams(ref, to: &s.ref, interner: &s.interner)
+            var match = [Int](repeating: 0, count: order)
+            for k in 0..<s.hyp.used.count {
+                let (a, b, n, c) = s.hyp.entry(k)
+                match[index(n)] += Int(min(c, s.ref.count(a, b, n)))
+            }
             var stats: Statistics = []
-            for (a, b) in zip(h, r) { stats += Self.matchStatistics(a, b) }
+            for i in 0..<order { stats += [refTotals[i] > 0 ? hypTotals[i] : 0, refTotals[i], match[i]] }
             let f = fScore(stats)
             if f > bestF {
                 bestF = f
@@ -120,10 +144,8 @@ public struct CHRF: Sendable {
 
     public func segmentStatistics(hypotheses: [String], references: [[String?]]) -> [Statistics] {
         parallelMap(hypotheses.count) { range in
-            var table = TokenTable()
-            return range.map { i in
-                segmentStatistics(hypotheses[i], references.compactMap { i < $0.count ? $0[i] : nil }, table: &table)
-            }
+            var scratch = Scratch()
+            return range.map { i in segmentStatistics(hypotheses[i], references.compactMap { i < $0.count ? $0[i] : nil }, scratch: &scratch) }
         }
     }
 

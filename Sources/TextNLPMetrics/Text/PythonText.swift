@@ -8,7 +8,11 @@ enum PythonText {
     static func isSpace(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 128 { return v == 32 || (v >= 9 && v <= 13) || (v >= 0x1C && v <= 0x1F) }
-        return s.properties.isWhitespace
+        // The White_Space property above ASCII (stable since Unicode 4.1).
+        switch v {
+        case 0x85, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000: return true
+        default: return false
+        }
     }
 
     /// `str.split()`: runs of non-space characters.
