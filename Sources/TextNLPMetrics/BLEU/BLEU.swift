@@ -68,7 +68,14 @@ public struct BLEU: Sendable {
     }
 
     func tokenIDs(_ text: String, _ interner: inout SegmentInterner) -> [UInt32] {
-        PythonText.split(preprocess(text)[...]).map { interner.id($0) }
+        if tokenizer == .thirteenA || tokenizer == .none, text.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes = Array(text.utf8)
+            if lowercase { for i in bytes.indices where bytes[i] >= 65 && bytes[i] <= 90 { bytes[i] += 32 } }
+            while let last = bytes.last, MtevalASCII.isSpace(last) { bytes.removeLast() }
+            let tokenized = tokenizer == .thirteenA ? MtevalASCII.tokenize(bytes) : bytes
+            return MtevalASCII.split(tokenized).map { interner.id($0) }
+        }
+        return PythonText.split(preprocess(text)[...]).map { interner.id($0) }
     }
 
     /// Adds every n-gram of orders 1...maxOrder (at most 4), packed into 128 bits, to `table`.
@@ -95,7 +102,7 @@ public struct BLEU: Sendable {
             lengths.append(ids.count)
             s.counts.clear()
             addNGrams(ids, to: &s.counts)
-            for k in 0..<s.counts.used.count {
+            for k in 0..<s.counts.count {
                 let (a, b, n, c) = s.counts.entry(k)
                 s.references.raise(a, b, n, to: c)
             }
@@ -106,7 +113,7 @@ public struct BLEU: Sendable {
         var stats = Statistics(order: maxOrder)
         stats.hypLength = ids.count
         stats.refLength = Self.closestReferenceLength(ids.count, lengths)
-        for k in 0..<s.counts.used.count {
+        for k in 0..<s.counts.count {
             let (a, b, n, c) = s.counts.entry(k)
             stats.total[Int(n) - 1] += Int(c)
             stats.correct[Int(n) - 1] += Int(min(c, s.references.count(a, b, n)))

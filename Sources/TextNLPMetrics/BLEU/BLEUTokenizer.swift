@@ -8,28 +8,20 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable {
     case none
     case zh
 
-    /// The tokenized segment, words separated by single spaces.
+    /// The tokenized segment: its words are its runs of non-space characters (the single-space joining
+    /// that sacrebleu ends with does not change them, so it is left to the caller's split).
     func callAsFunction(_ line: [Unicode.Scalar]) -> [Unicode.Scalar] {
         switch self {
         case .none: return line
-        case .char: return Array(line.map { [$0] }.joined(separator: [" "]))
+        case .char: return Array(line.map { [$0] }.joined(separator: [" "]))  // every character a word
         case .thirteenA: return Self.regexp(Self.mteval13a(line))
         case .zh: return Self.regexp(Self.separateChinese(PythonText.strip(line)))
         case .intl: return Self.international(line)
         }
     }
 
-    static func joinWords(_ s: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var out: [Unicode.Scalar] = []
-        for w in PythonText.split(s[...]) {
-            if !out.isEmpty { out.append(" ") }
-            out += w
-        }
-        return out
-    }
-
-    static func replace(_ s: [Unicode.Scalar], _ old: String, _ new: String) -> [Unicode.Scalar] {
-        let o = Array(old.unicodeScalars), n = Array(new.unicodeScalars)
+    static func replace(_ s: [Unicode.Scalar], _ o: [Unicode.Scalar], _ n: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        guard s.contains(o[0]) else { return s }
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count)
         var i = 0
@@ -46,17 +38,21 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable {
     }
 
     /// The language-independent part of mteval-v13a.
+    private static func scalars(_ s: String) -> [Unicode.Scalar] { Array(s.unicodeScalars) }
+    private static let replacements: [([Unicode.Scalar], [Unicode.Scalar])] =
+        [("<skipped>", ""), ("-\n", ""), ("\n", " ")].map { (scalars($0.0), scalars($0.1)) }
+    private static let entities: [([Unicode.Scalar], [Unicode.Scalar])] =
+        [("&quot;", "\""), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")].map { (scalars($0.0), scalars($0.1)) }
+
     static func mteval13a(_ line: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var s = replace(line, "<skipped>", "")
-        s = replace(s, "-\n", "")
-        s = replace(s, "\n", " ")
+        var s = line
+        for (old, new) in replacements { s = replace(s, old, new) }
         if s.contains("&") {
-            s = replace(s, "&quot;", "\"")
-            s = replace(s, "&amp;", "&")
-            s = replace(s, "&lt;", "<")
-            s = replace(s, "&gt;", ">")
+            for (old, new) in entities { s = replace(s, old, new) }
         }
-        return [" "] + s + [" "]
+        s.insert(" ", at: 0)
+        s.append(" ")
+        return s
     }
 
     @inline(__always) static func isDigit(_ c: Unicode.Scalar) -> Bool { c.value >= 48 && c.value <= 57 }
@@ -69,15 +65,24 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable {
             || (0x28...0x2B).contains(v) || (0x3A...0x40).contains(v) || v == 0x2F
     }
 
+    /// Where a substitution puts spaces around the two matched characters: " a b " minus the flagged ones.
+    struct Spacing {
+        var before = false, between = true, after = false
+    }
+
     /// Substitutes every non-overlapping match of the two-character pattern (first)(second), left to right.
     static func pairs(_ s: [Unicode.Scalar], _ first: (Unicode.Scalar) -> Bool, _ second: (Unicode.Scalar) -> Bool,
-                      _ replace: (Unicode.Scalar, Unicode.Scalar, inout [Unicode.Scalar]) -> Void) -> [Unicode.Scalar] {
+                      _ spacing: Spacing) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count + 16)
         var i = 0
         while i < s.count {
             if i + 1 < s.count && first(s[i]) && second(s[i + 1]) {
-                replace(s[i], s[i + 1], &out)
+                if spacing.before { out.append(" ") }
+                out.append(s[i])
+                if spacing.between { out.append(" ") }
+                out.append(s[i + 1])
+                if spacing.after { out.append(" ") }
                 i += 2
             } else {
                 out.append(s[i])
@@ -92,12 +97,22 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable {
         var s: [Unicode.Scalar] = []
         s.reserveCapacity(line.count * 2)
         for c in line {
-            if isMtevalPunct(c) { s += [" ", c, " "] } else { s.append(c) }
+            if isMtevalPunct(c) {
+                s.append(" ")
+                s.append(c)
+                s.append(" ")
+            } else {
+                s.append(c)
+            }
         }
-        s = pairs(s, { !isDigit($0) }, isPeriodOrComma) { a, b, o in o += [a, " ", b, " "] }
-        s = pairs(s, isPeriodOrComma, { !isDigit($0) }) { a, b, o in o += [" ", a, " ", b] }
-        s = pairs(s, isDigit, { $0 == "-" }) { a, b, o in o += [a, " ", b, " "] }
-        return joinWords(s)
+        if s.contains(where: isPeriodOrComma) {
+            s = pairs(s, { !isDigit($0) }, isPeriodOrComma, Spacing(after: true))
+            s = pairs(s, isPeriodOrComma, { !isDigit($0) }, Spacing(before: true))
+        }
+        if s.contains("-") {
+            s = pairs(s, isDigit, { $0 == "-" }, Spacing(after: true))
+        }
+        return s
     }
 
     @inline(__always) static func isNumber(_ c: Unicode.Scalar) -> Bool {
@@ -124,14 +139,14 @@ public enum BLEUTokenizer: String, Sendable, CaseIterable {
 
     /// mteval-v14's international tokenization (`TokenizerV14International`).
     static func international(_ line: [Unicode.Scalar]) -> [Unicode.Scalar] {
-        var s = pairs(line, { !isNumber($0) }, isPunctuation) { a, b, o in o += [a, " ", b, " "] }
-        s = pairs(s, isPunctuation, { !isNumber($0) }) { a, b, o in o += [" ", a, " ", b] }
+        var s = pairs(line, { !isNumber($0) }, isPunctuation, Spacing(after: true))
+        s = pairs(s, isPunctuation, { !isNumber($0) }, Spacing(before: true))
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count)
         for c in s {
             if isSymbol(c) { out += [" ", c, " "] } else { out.append(c) }
         }
-        return joinWords(out)
+        return out
     }
 
     /// The code point ranges of sacrebleu's `TokenizerZh`. Two of its ranges are written with

@@ -127,7 +127,7 @@ public struct CHRF: Sendable {
             s.ref.clear()
             let refTotals = addNGrams(ref, to: &s.ref, interner: &s.interner)
             var match = [Int](repeating: 0, count: order)
-            for k in 0..<s.hyp.used.count {
+            for k in 0..<s.hyp.count {
                 let (a, b, n, c) = s.hyp.entry(k)
                 match[index(n)] += Int(min(c, s.ref.count(a, b, n)))
             }

@@ -35,22 +35,36 @@ public struct Rouge: Sendable {
 
     /// Best scores of each prediction against its targets, computed in parallel.
     public func scores(targets: [[String]], predictions: [String]) -> [[Kind: Score]] {
-        parallelMap(predictions.count) { range in range.map { score(targets: targets[$0], prediction: predictions[$0]) } }
+        parallelMap(predictions.count) { range in
+            let scratch = Scratch()
+            return range.map { score(targets: targets[$0], prediction: predictions[$0], scratch: scratch) }
+        }
     }
 
-    /// rouge-score's `tokenize.tokenize`.
-    func tokens(_ text: some Sequence<Unicode.Scalar>) -> [String] {
-        var out: [String] = []
-        var current: [UInt8] = []
+    /// Reusable state for scoring many pairs.
+    final class Scratch {
+        var interner = SegmentInterner()
+        let target = CountTable(capacity: 64)
+        let prediction = CountTable(capacity: 64)
+    }
+
+    /// rouge-score's `tokenize.tokenize`, as interned ids.
+    func tokenIDs(_ text: some Sequence<Unicode.Scalar>, _ interner: inout SegmentInterner) -> [UInt32] {
+        var out: [UInt32] = []
+        var current: [Unicode.Scalar] = []
         func flush() {
             guard !current.isEmpty else { return }
-            let word = String(decoding: current, as: UTF8.self)
-            out.append(useStemmer && current.count > 3 ? stemmer.stem(word) : word)
+            if useStemmer && current.count > 3 {
+                let stemmed = stemmer.stem(String(String.UnicodeScalarView(current)))
+                out.append(interner.id(Array(stemmed.unicodeScalars)[...]))
+            } else {
+                out.append(interner.id(current[...]))
+            }
             current.removeAll(keepingCapacity: true)
         }
         for c in PythonText.lower(Array(text)) {
             let v = c.value
-            if (v >= 97 && v <= 122) || (v >= 48 && v <= 57) { current.append(UInt8(v)) } else { flush() }
+            if (v >= 97 && v <= 122) || (v >= 48 && v <= 57) { current.append(c) } else { flush() }
         }
         flush()
         return out
@@ -58,27 +72,25 @@ public struct Rouge: Sendable {
 
     /// Scores of a prediction against one target.
     public func score(target: String, prediction: String) -> [Kind: Score] {
-        var table = [String: Int32]()
-        func ids(_ t: [String]) -> [Int32] {
-            t.map { w in
-                if let id = table[w] { return id }
-                let id = Int32(table.count)
-                table[w] = id
-                return id
-            }
-        }
-        let t = ids(tokens(target.unicodeScalars)), p = ids(tokens(prediction.unicodeScalars))
+        score(target: target, prediction: prediction, scratch: Scratch())
+    }
+
+    func score(target: String, prediction: String, scratch: Scratch) -> [Kind: Score] {
+        scratch.interner.reset()
+        let t = tokenIDs(target.unicodeScalars, &scratch.interner), p = tokenIDs(prediction.unicodeScalars, &scratch.interner)
         var result: [Kind: Score] = [:]
         for kind in kinds {
             switch kind {
-            case .rouge1: result[kind] = Self.ngramScore(t, p, n: 1)
-            case .rouge2: result[kind] = Self.ngramScore(t, p, n: 2)
+            case .rouge1: result[kind] = ngramScore(t, p, n: 1, scratch)
+            case .rouge2: result[kind] = ngramScore(t, p, n: 2, scratch)
             case .rougeL: result[kind] = Self.lcsScore(t, p)
             case .rougeLsum:
-                func sentences(_ s: String) -> [[Int32]] {
-                    s.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true).map { ids(tokens($0)) }
+                func sentences(_ s: String, _ whole: [UInt32]) -> [[UInt32]] {
+                    // Without a newline the one sentence is the whole text, already tokenized.
+                    guard s.utf8.contains(10) else { return s.isEmpty ? [] : [whole] }
+                    return s.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: true).map { tokenIDs($0, &scratch.interner) }
                 }
-                result[kind] = Self.summaryLCS(sentences(target), sentences(prediction))
+                result[kind] = Self.summaryLCS(sentences(target, t), sentences(prediction, p))
             }
         }
         return result
@@ -86,7 +98,12 @@ public struct Rouge: Sendable {
 
     /// The best score over several targets, per kind, by F-measure (the first best on ties).
     public func score(targets: [String], prediction: String) -> [Kind: Score] {
-        let all = targets.map { score(target: $0, prediction: prediction) }
+        score(targets: targets, prediction: prediction, scratch: Scratch())
+    }
+
+    func score(targets: [String], prediction: String, scratch: Scratch) -> [Kind: Score] {
+        if targets.count == 1 { return score(target: targets[0], prediction: prediction, scratch: scratch) }
+        let all = targets.map { score(target: $0, prediction: prediction, scratch: scratch) }
         var best: [Kind: Score] = [:]
         for kind in kinds {
             var top: Score?
@@ -96,32 +113,44 @@ public struct Rouge: Sendable {
         return best
     }
 
-    static func ngramScore(_ t: [Int32], _ p: [Int32], n: Int) -> Score {
-        let tc = t.ngramCounts(order: n), pc = p.ngramCounts(order: n)
+    func ngramScore(_ t: [UInt32], _ p: [UInt32], n: Int, _ s: Scratch) -> Score {
+        func fill(_ ids: [UInt32], _ table: CountTable) -> Int {
+            table.clear()
+            guard ids.count >= n else { return 0 }
+            for i in 0...(ids.count - n) {
+                table.add(UInt64(ids[i]) | (n > 1 ? UInt64(ids[i + 1]) << 32 : 0), 0, UInt8(n))
+            }
+            return ids.count - n + 1
+        }
+        let tTotal = fill(t, s.target), pTotal = fill(p, s.prediction)
         var overlap = 0
-        for (g, c) in tc { overlap += min(c, pc[g] ?? 0) }
-        let tTotal = tc.values.reduce(0, +), pTotal = pc.values.reduce(0, +)
+        for k in 0..<s.target.count {
+            let (a, b, order, c) = s.target.entry(k)
+            overlap += Int(min(c, s.prediction.count(a, b, order)))
+        }
         return Score(precision: Double(overlap) / Double(max(pTotal, 1)), recall: Double(overlap) / Double(max(tTotal, 1)))
     }
 
-    static func lcsTable(_ r: [Int32], _ c: [Int32]) -> [[Int]] {
-        var t = [[Int]](repeating: [Int](repeating: 0, count: c.count + 1), count: r.count + 1)
+    /// The LCS table, flat: entry (i, j) at i·(c.count + 1) + j.
+    static func lcsTable(_ r: [UInt32], _ c: [UInt32]) -> [Int32] {
+        let w = c.count + 1
+        var t = [Int32](repeating: 0, count: (r.count + 1) * w)
         for i in 1..<(r.count + 1) {
-            for j in 1..<(c.count + 1) {
-                t[i][j] = r[i - 1] == c[j - 1] ? t[i - 1][j - 1] + 1 : max(t[i - 1][j], t[i][j - 1])
+            for j in 1..<w {
+                t[i * w + j] = r[i - 1] == c[j - 1] ? t[(i - 1) * w + j - 1] + 1 : max(t[(i - 1) * w + j], t[i * w + j - 1])
             }
         }
         return t
     }
 
-    static func lcsScore(_ t: [Int32], _ p: [Int32]) -> Score {
+    static func lcsScore(_ t: [UInt32], _ p: [UInt32]) -> Score {
         guard !t.isEmpty, !p.isEmpty else { return .zero }
         let l = lcsLength(t, p)
         return Score(precision: Double(l) / Double(p.count), recall: Double(l) / Double(t.count))
     }
 
     /// LCS length in linear memory.
-    static func lcsLength(_ a: [Int32], _ b: [Int32]) -> Int {
+    static func lcsLength(_ a: [UInt32], _ b: [UInt32]) -> Int {
         var prev = [Int](repeating: 0, count: b.count + 1), cur = prev
         for i in 1...a.count {
             for j in 1...b.count {
@@ -133,9 +162,9 @@ public struct Rouge: Sendable {
     }
 
     /// Indices in `r` of one LCS with `c`, chosen as rouge-score's `_backtrack_norec` chooses.
-    static func lcsIndices(_ r: [Int32], _ c: [Int32]) -> [Int] {
+    static func lcsIndices(_ r: [UInt32], _ c: [UInt32]) -> [Int] {
         guard !r.isEmpty, !c.isEmpty else { return [] }
-        let t = lcsTable(r, c)
+        let t = lcsTable(r, c), w = c.count + 1
         var i = r.count, j = c.count
         var out: [Int] = []
         while i > 0 && j > 0 {
@@ -143,7 +172,7 @@ public struct Rouge: Sendable {
                 out.append(i - 1)
                 i -= 1
                 j -= 1
-            } else if t[i][j - 1] > t[i - 1][j] {
+            } else if t[i * w + j - 1] > t[(i - 1) * w + j] {
                 j -= 1
             } else {
                 i -= 1
@@ -152,11 +181,11 @@ public struct Rouge: Sendable {
         return out.reversed()
     }
 
-    static func summaryLCS(_ refs: [[Int32]], _ cands: [[Int32]]) -> Score {
+    static func summaryLCS(_ refs: [[UInt32]], _ cands: [[UInt32]]) -> Score {
         guard !refs.isEmpty, !cands.isEmpty else { return .zero }
         let m = refs.reduce(0) { $0 + $1.count }, n = cands.reduce(0) { $0 + $1.count }
         guard m > 0, n > 0 else { return .zero }
-        var countR: [Int32: Int] = [:], countC: [Int32: Int] = [:]
+        var countR: [UInt32: Int] = [:], countC: [UInt32: Int] = [:]
         for s in refs { for t in s { countR[t, default: 0] += 1 } }
         for s in cands { for t in s { countC[t, default: 0] += 1 } }
         var hits = 0
