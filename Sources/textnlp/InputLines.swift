@@ -16,14 +16,24 @@ struct InputLines: Sequence {
     }
 
     init(data: Data, name: String) throws {
-        // Fast path: the whole file is valid UTF-8; split it once.
-        if let text = String(data: data, encoding: .utf8) {
-            var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> String in
-                let s = Substring(line)
-                return String(s.utf8.last == UInt8(ascii: "\r") ? s.dropLast() : s)
+        // Fast path: the whole file is valid UTF-8 (checked once); cut it at newlines.
+        let fast: [String]? = data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
+            var lines: [String] = []
+            var start = 0
+            for i in 0...bytes.count where i == bytes.count || bytes[i] == 10 {
+                var end = i
+                if end > start && bytes[end - 1] == 13 { end -= 1 }
+                if i < bytes.count || start < bytes.count {
+                    lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                }
+                start = i + 1
             }
-            if lines.last == "" { lines.removeLast() }
-            self.lines = lines
+            return lines
+        }
+        if let fast {
+            self.lines = fast
             return
         }
         var lines: [String] = []

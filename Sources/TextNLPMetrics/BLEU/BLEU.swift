@@ -65,6 +65,34 @@ public struct BLEU: Sendable {
         var interner = SegmentInterner()
         var references = CountTable()
         var counts = CountTable()
+        var a: [UInt8] = [], b: [UInt8] = []
+        var ids: [UInt32] = []
+    }
+
+    /// Token ids of a segment; the common case (13a, ASCII) runs on the string's own bytes.
+    func tokenIDs(_ text: String, _ s: inout Scratch) -> [UInt32] {
+        var text = text
+        if tokenizer == .thirteenA {
+            let done = text.withUTF8 { bytes -> Bool in
+                guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+                return MtevalASCII.tokenize(bytes, lowercase: lowercase, into: &s.a, scratch: &s.b)
+            }
+            if done {
+                s.ids.removeAll(keepingCapacity: true)
+                s.a.withUnsafeBufferPointer { t in
+                    var i = 0
+                    while i < t.count {
+                        while i < t.count && MtevalASCII.isSpace(t[i]) { i += 1 }
+                        guard i < t.count else { break }
+                        let start = i
+                        while i < t.count && !MtevalASCII.isSpace(t[i]) { i += 1 }
+                        s.ids.append(s.interner.id(UnsafeBufferPointer(rebasing: t[start..<i])))
+                    }
+                }
+                return s.ids
+            }
+        }
+        return tokenIDs(text, &s.interner)
     }
 
     func tokenIDs(_ text: String, _ interner: inout SegmentInterner) -> [UInt32] {
@@ -98,7 +126,7 @@ public struct BLEU: Sendable {
         s.references.clear()
         var lengths: [Int] = []
         for ref in refs {
-            let ids = tokenIDs(ref, &s.interner)
+            let ids = tokenIDs(ref, &s)
             lengths.append(ids.count)
             s.counts.clear()
             addNGrams(ids, to: &s.counts)
@@ -107,7 +135,7 @@ public struct BLEU: Sendable {
                 s.references.raise(a, b, n, to: c)
             }
         }
-        let ids = tokenIDs(hyp, &s.interner)
+        let ids = tokenIDs(hyp, &s)
         s.counts.clear()
         addNGrams(ids, to: &s.counts)
         var stats = Statistics(order: maxOrder)

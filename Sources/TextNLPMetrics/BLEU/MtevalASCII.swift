@@ -80,6 +80,64 @@ enum MtevalASCII {
         return t
     }
 
+    /// 13a on an ASCII line given as raw bytes, without allocating: lowercasing and right-stripping
+    /// as `BLEU.preprocess` does, the result left in `a` (`b` is scratch). Returns false when the line
+    /// needs the rare replacements (`<skipped>`, newlines, entities); the caller then takes `tokenize`.
+    static func tokenize(_ line: UnsafeBufferPointer<UInt8>, lowercase: Bool, into a: inout [UInt8], scratch b: inout [UInt8]) -> Bool {
+        var end = line.count
+        while end > 0 && isSpace(line[end - 1]) { end -= 1 }
+        a.removeAll(keepingCapacity: true)
+        a.append(32)
+        var periods = false, dashes = false
+        for i in 0..<end {
+            var c = line[i]
+            if c == 60 || c == 10 || c == 38 { return false }  // '<', '\n', '&'
+            if lowercase && c >= 65 && c <= 90 { c += 32 }
+            if isPunct(c) {
+                a.append(32)
+                a.append(c)
+                a.append(32)
+            } else {
+                a.append(c)
+                periods = periods || c == 46 || c == 44
+                dashes = dashes || c == 45
+            }
+        }
+        a.append(32)
+        a.append(32)
+        a.append(32)
+        if periods {
+            pairs(a, into: &b, { !isDigit($0) }, isPeriodOrComma, .init(after: true))
+            pairs(b, into: &a, isPeriodOrComma, { !isDigit($0) }, .init(before: true))
+        }
+        if dashes {
+            pairs(a, into: &b, isDigit, { $0 == 45 }, .init(after: true))
+            swap(&a, &b)
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func pairs(_ s: [UInt8], into out: inout [UInt8], _ first: (UInt8) -> Bool, _ second: (UInt8) -> Bool,
+                      _ spacing: BLEUTokenizer.Spacing) {
+        out.removeAll(keepingCapacity: true)
+        var i = 0
+        let n = s.count
+        while i < n {
+            if i + 1 < n && first(s[i]) && second(s[i + 1]) {
+                if spacing.before { out.append(32) }
+                out.append(s[i])
+                if spacing.between { out.append(32) }
+                out.append(s[i + 1])
+                if spacing.after { out.append(32) }
+                i += 2
+            } else {
+                out.append(s[i])
+                i += 1
+            }
+        }
+    }
+
     /// Runs of non-space bytes.
     static func split(_ s: [UInt8]) -> [ArraySlice<UInt8>] {
         var out: [ArraySlice<UInt8>] = []

@@ -48,6 +48,34 @@ public struct Rouge: Sendable {
         let prediction = CountTable(capacity: 64)
     }
 
+    /// rouge-score's `tokenize.tokenize` on an ASCII string's bytes (no stemming), or nil when the
+    /// text is not ASCII or stemming is on.
+    func asciiTokenIDs(_ text: String, _ interner: inout SegmentInterner) -> [UInt32]? {
+        guard !useStemmer else { return nil }
+        var text = text
+        return text.withUTF8 { bytes -> [UInt32]? in
+            var out: [UInt32] = []
+            var start = -1
+            var lowered = [UInt8](repeating: 0, count: bytes.count)
+            for i in 0...bytes.count {
+                var c: UInt8 = 32
+                if i < bytes.count {
+                    c = bytes[i]
+                    if c >= 0x80 { return nil }
+                    if c >= 65 && c <= 90 { c += 32 }
+                    lowered[i] = c
+                }
+                let word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+                if word && start < 0 { start = i }
+                if !word && start >= 0 {
+                    out.append(lowered.withUnsafeBufferPointer { interner.id(UnsafeBufferPointer(rebasing: $0[start..<i])) })
+                    start = -1
+                }
+            }
+            return out
+        }
+    }
+
     /// rouge-score's `tokenize.tokenize`, as interned ids.
     func tokenIDs(_ text: some Sequence<Unicode.Scalar>, _ interner: inout SegmentInterner) -> [UInt32] {
         var out: [UInt32] = []
@@ -77,13 +105,19 @@ public struct Rouge: Sendable {
 
     func score(target: String, prediction: String, scratch: Scratch) -> [Kind: Score] {
         scratch.interner.reset()
-        let t = tokenIDs(target.unicodeScalars, &scratch.interner), p = tokenIDs(prediction.unicodeScalars, &scratch.interner)
+        let t = asciiTokenIDs(target, &scratch.interner) ?? tokenIDs(target.unicodeScalars, &scratch.interner)
+        let p = asciiTokenIDs(prediction, &scratch.interner) ?? tokenIDs(prediction.unicodeScalars, &scratch.interner)
+        let singleSentences = !target.utf8.contains(10) && !prediction.utf8.contains(10)
         var result: [Kind: Score] = [:]
         for kind in kinds {
             switch kind {
             case .rouge1: result[kind] = ngramScore(t, p, n: 1, scratch)
             case .rouge2: result[kind] = ngramScore(t, p, n: 2, scratch)
             case .rougeL: result[kind] = Self.lcsScore(t, p)
+            case .rougeLsum where singleSentences:
+                // One sentence on each side: the summary-level LCS is the LCS (every LCS token is
+                // counted in both texts), so ROUGE-Lsum equals ROUGE-L.
+                result[kind] = result[.rougeL] ?? Self.lcsScore(t, p)
             case .rougeLsum:
                 func sentences(_ s: String, _ whole: [UInt32]) -> [[UInt32]] {
                     // Without a newline the one sentence is the whole text, already tokenized.
