@@ -12,10 +12,16 @@ struct ScoreInputs {
     }
 
     static func lineFiles(hyp: String, refs: [String]) throws -> ScoreInputs {
-        let hyps = try InputLines(path: hyp).lines
+        // Read every file at once, one thread each.
+        let files = [hyp] + refs
+        let read = ReadResults(files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { i in
+            read.set(i, Result { try InputLines(path: files[i]).lines })
+        }
+        let all = try read.values()
+        let hyps = all[0]
         var streams: [[String?]] = []
-        for ref in refs {
-            let lines = try InputLines(path: ref).lines
+        for (ref, lines) in zip(refs, all.dropFirst()) {
             guard lines.count == hyps.count else {
                 throw CLIError.failed("\(ref) has \(lines.count) lines but \(hyp) has \(hyps.count); they must pair line by line", exitCode: 2)
             }
@@ -49,4 +55,13 @@ struct ScoreInputs {
         let streams: [[String?]] = (0..<n).map { k in refs.map { k < $0.count ? $0[k] : nil } }
         return ScoreInputs(hypotheses: hyps, references: streams)
     }
+}
+
+/// One result slot per file read in parallel.
+private final class ReadResults: @unchecked Sendable {
+    private var slots: [Result<[String], Error>?]
+    private let lock = NSLock()
+    init(_ n: Int) { slots = Array(repeating: nil, count: n) }
+    func set(_ i: Int, _ r: Result<[String], Error>) { lock.withLock { slots[i] = r } }
+    func values() throws -> [[String]] { try lock.withLock { try slots.map { try ($0 ?? .success([])).get() } } }
 }

@@ -66,26 +66,51 @@ public struct BLEU: Sendable {
         var references = CountTable()
         var counts = CountTable()
         var a: [UInt8] = [], b: [UInt8] = []
+        var wideLine: [UInt32] = [], wideA: [UInt32] = [], wideB: [UInt32] = []
         var ids: [UInt32] = []
+        var lengths: [Int] = []
     }
 
     /// Token ids of a segment; the common case (13a, ASCII) runs on the string's own bytes.
     func tokenIDs(_ text: String, _ s: inout Scratch) -> [UInt32] {
         var text = text
-        if tokenizer == .thirteenA {
-            let done = text.withUTF8 { bytes -> Bool in
-                guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
-                return MtevalASCII.tokenize(bytes, lowercase: lowercase, into: &s.a, scratch: &s.b)
+        guard tokenizer == .thirteenA else { return tokenIDs(text, &s.interner) }
+        var ascii = true
+        let done = text.withUTF8 { bytes -> Bool in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { ascii = false; return false }
+            return MtevalASCII.tokenize(bytes, lowercase: lowercase, into: &s.a, scratch: &s.b)
+        }
+        s.ids.removeAll(keepingCapacity: true)
+        if done {
+            s.a.withUnsafeBufferPointer { t in
+                var i = 0
+                while i < t.count {
+                    while i < t.count && MtevalASCII.isSpace(t[i]) { i += 1 }
+                    guard i < t.count else { break }
+                    let start = i
+                    while i < t.count && !MtevalASCII.isSpace(t[i]) { i += 1 }
+                    s.ids.append(s.interner.id(UnsafeBufferPointer(rebasing: t[start..<i])))
+                }
             }
-            if done {
-                s.ids.removeAll(keepingCapacity: true)
-                s.a.withUnsafeBufferPointer { t in
+            return s.ids
+        }
+        if !ascii {
+            // Other scripts: the same substitutions on Unicode scalar values.
+            s.wideLine.removeAll(keepingCapacity: true)
+            if lowercase {
+                s.wideLine.append(contentsOf: PythonText.lower(Array(text.unicodeScalars)).lazy.map(\.value))
+            } else {
+                s.wideLine.append(contentsOf: text.unicodeScalars.lazy.map(\.value))
+            }
+            let wide = s.wideLine.withUnsafeBufferPointer { MtevalASCII.tokenize($0, lowercase: false, into: &s.wideA, scratch: &s.wideB) }
+            if wide {
+                s.wideA.withUnsafeBufferPointer { t in
                     var i = 0
                     while i < t.count {
-                        while i < t.count && MtevalASCII.isSpace(t[i]) { i += 1 }
+                        while i < t.count && MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
                         guard i < t.count else { break }
                         let start = i
-                        while i < t.count && !MtevalASCII.isSpace(t[i]) { i += 1 }
+                        while i < t.count && !MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
                         s.ids.append(s.interner.id(UnsafeBufferPointer(rebasing: t[start..<i])))
                     }
                 }
@@ -122,12 +147,23 @@ public struct BLEU: Sendable {
     /// Statistics of one hypothesis against its references (n-gram counts clipped by the maximum
     /// count in any reference; the closest reference length).
     func statistics(_ hyp: String, _ refs: [String], scratch s: inout Scratch) -> Statistics {
+        var stats = Statistics(order: maxOrder)
+        accumulate(hyp, refs, into: &stats, scratch: &s)
+        return stats
+    }
+
+    /// Adds one segment's statistics to `stats` (a running corpus total or a zeroed segment).
+    func accumulate<R: Sequence<String>>(_ hyp: String, _ refs: R, into stats: inout Statistics, scratch s: inout Scratch) {
         s.interner.reset()
         s.references.clear()
-        var lengths: [Int] = []
+        s.lengths.removeAll(keepingCapacity: true)
         for ref in refs {
             let ids = tokenIDs(ref, &s)
-            lengths.append(ids.count)
+            s.lengths.append(ids.count)
+            if s.lengths.count == 1 {
+                addNGrams(ids, to: &s.references)  // the first reference's counts are the maxima so far
+                continue
+            }
             s.counts.clear()
             addNGrams(ids, to: &s.counts)
             for k in 0..<s.counts.count {
@@ -138,15 +174,13 @@ public struct BLEU: Sendable {
         let ids = tokenIDs(hyp, &s)
         s.counts.clear()
         addNGrams(ids, to: &s.counts)
-        var stats = Statistics(order: maxOrder)
-        stats.hypLength = ids.count
-        stats.refLength = Self.closestReferenceLength(ids.count, lengths)
+        stats.hypLength += ids.count
+        stats.refLength += Self.closestReferenceLength(ids.count, s.lengths)
         for k in 0..<s.counts.count {
             let (a, b, n, c) = s.counts.entry(k)
             stats.total[Int(n) - 1] += Int(c)
             stats.correct[Int(n) - 1] += Int(min(c, s.references.count(a, b, n)))
         }
-        return stats
     }
 
     static func closestReferenceLength(_ hyp: Int, _ refs: [Int]) -> Int {
@@ -172,8 +206,16 @@ public struct BLEU: Sendable {
     }
 
     public func corpusScore(hypotheses: [String], references: [[String?]]) -> BLEUScore {
-        let stats = segmentStatistics(hypotheses: hypotheses, references: references)
-        return score(stats.dropFirst().reduce(stats.first ?? Statistics(order: maxOrder), +))
+        // Sum per chunk in parallel; no per-segment statistics are kept.
+        let totals = parallelMap(hypotheses.count, minimumChunk: 64) { range -> [Statistics] in
+            var scratch = Scratch()
+            var total = Statistics(order: maxOrder)
+            for i in range {
+                accumulate(hypotheses[i], references.lazy.compactMap { i < $0.count ? $0[i] : nil }, into: &total, scratch: &scratch)
+            }
+            return [total]
+        }
+        return score(totals.reduce(Statistics(order: maxOrder), +))
     }
 
     public func sentenceScore(hypothesis: String, references: [String]) -> BLEUScore {

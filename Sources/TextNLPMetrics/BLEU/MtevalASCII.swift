@@ -80,12 +80,15 @@ enum MtevalASCII {
         return t
     }
 
-    /// 13a on an ASCII line given as raw bytes, without allocating: lowercasing and right-stripping
-    /// as `BLEU.preprocess` does, the result left in `a` (`b` is scratch). Returns false when the line
-    /// needs the rare replacements (`<skipped>`, newlines, entities); the caller then takes `tokenize`.
-    static func tokenize(_ line: UnsafeBufferPointer<UInt8>, lowercase: Bool, into a: inout [UInt8], scratch b: inout [UInt8]) -> Bool {
+    /// 13a on a line given as code units (ASCII bytes, or Unicode scalar values), without allocating:
+    /// lowercasing (ASCII only; the caller lowercases other text first) and right-stripping as
+    /// `BLEU.preprocess` does, the result left in `a` (`b` is scratch). Returns false when the line needs
+    /// the rare replacements (`<skipped>`, newlines, entities); the caller then takes the general path.
+    static func tokenize<Unit: FixedWidthInteger & UnsignedInteger>(
+        _ line: UnsafeBufferPointer<Unit>, lowercase: Bool, into a: inout [Unit], scratch b: inout [Unit]
+    ) -> Bool {
         var end = line.count
-        while end > 0 && isSpace(line[end - 1]) { end -= 1 }
+        while end > 0 && isSpaceUnit(line[end - 1]) { end -= 1 }
         a.removeAll(keepingCapacity: true)
         a.append(32)
         var periods = false, dashes = false
@@ -93,7 +96,7 @@ enum MtevalASCII {
             var c = line[i]
             if c == 60 || c == 10 || c == 38 { return false }  // '<', '\n', '&'
             if lowercase && c >= 65 && c <= 90 { c += 32 }
-            if isPunct(c) {
+            if c < 128 && isPunct(UInt8(c)) {
                 a.append(32)
                 a.append(c)
                 a.append(32)
@@ -106,20 +109,29 @@ enum MtevalASCII {
         a.append(32)
         a.append(32)
         a.append(32)
+        let digit: (Unit) -> Bool = { $0 >= 48 && $0 <= 57 }
+        let periodOrComma: (Unit) -> Bool = { $0 == 46 || $0 == 44 }
         if periods {
-            pairs(a, into: &b, { !isDigit($0) }, isPeriodOrComma, .init(after: true))
-            pairs(b, into: &a, isPeriodOrComma, { !isDigit($0) }, .init(before: true))
+            pairs(a, into: &b, { !digit($0) }, periodOrComma, .init(after: true))
+            pairs(b, into: &a, periodOrComma, { !digit($0) }, .init(before: true))
         }
         if dashes {
-            pairs(a, into: &b, isDigit, { $0 == 45 }, .init(after: true))
+            pairs(a, into: &b, digit, { $0 == 45 }, .init(after: true))
             swap(&a, &b)
         }
         return true
     }
 
+    /// Python's `isspace` on a code unit.
     @inline(__always)
-    static func pairs(_ s: [UInt8], into out: inout [UInt8], _ first: (UInt8) -> Bool, _ second: (UInt8) -> Bool,
-                      _ spacing: BLEUTokenizer.Spacing) {
+    static func isSpaceUnit<Unit: FixedWidthInteger & UnsignedInteger>(_ c: Unit) -> Bool {
+        if c < 128 { return isSpace(UInt8(c)) }
+        return Unicode.Scalar(UInt32(truncatingIfNeeded: c)).map(PythonText.isSpace) ?? false
+    }
+
+    @inline(__always)
+    static func pairs<Unit: FixedWidthInteger>(_ s: [Unit], into out: inout [Unit], _ first: (Unit) -> Bool, _ second: (Unit) -> Bool,
+                                               _ spacing: BLEUTokenizer.Spacing) {
         out.removeAll(keepingCapacity: true)
         var i = 0
         let n = s.count

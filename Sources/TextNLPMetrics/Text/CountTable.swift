@@ -137,6 +137,10 @@ struct SegmentInterner {
         id(token.lazy.map { UInt32($0) })
     }
 
+    mutating func id(_ token: UnsafeBufferPointer<UInt32>) -> UInt32 {
+        id(token.lazy.map { $0 })
+    }
+
     private mutating func id<C: Collection>(_ token: C) -> UInt32 where C.Element == UInt32 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for c in token { h = (h ^ UInt64(c)) &* 0x100_0000_01B3 }

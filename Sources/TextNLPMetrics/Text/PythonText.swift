@@ -117,8 +117,8 @@ struct TokenTable {
 
 /// Maps `count` items in parallel over contiguous chunks; each chunk gets its own state
 /// (a token table), so the order of the results and the scores do not depend on the split.
-func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Range<Int>) -> [T]) -> [T] {
-    let chunks = max(1, min(count / 64, 4 * ProcessInfo.processInfo.activeProcessorCount))
+func parallelMap<T: Sendable>(_ count: Int, minimumChunk: Int = 64, _ body: @Sendable (Range<Int>) -> [T]) -> [T] {
+    let chunks = max(1, min(count / minimumChunk, 4 * ProcessInfo.processInfo.activeProcessorCount))
     guard chunks > 1 else { return body(0..<count) }
     let results = ChunkResults<T>(chunks)
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
