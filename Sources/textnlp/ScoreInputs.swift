@@ -6,9 +6,15 @@ struct ScoreInputs {
     /// references[k][i]: the k-th reference of segment i, nil when segment i has fewer.
     var references: [[String?]]
 
+    /// References per segment, or -1 when it varies (sacrebleu's `nrefs:var`).
     var referenceCount: Int {
-        let counts = Set(hypotheses.indices.map { i in references.filter { i < $0.count && $0[i] != nil }.count })
-        return counts.count == 1 ? counts.first ?? 0 : -1
+        var common: Int?
+        for i in hypotheses.indices {
+            var n = 0
+            for stream in references where i < stream.count && stream[i] != nil { n += 1 }
+            if common == nil { common = n } else if common != n { return -1 }
+        }
+        return common ?? 0
     }
 
     static func lineFiles(hyp: String, refs: [String]) throws -> ScoreInputs {

@@ -18,6 +18,7 @@ struct TextNLP: AsyncParsableCommand {
                 Foundation.exit(2)
             }
         }
+        BLASThreads.singleThreadIfUnused()
         do {
             var command = try parseAsRoot()
             if var async = command as? AsyncParsableCommand {

@@ -76,13 +76,14 @@ public struct BLEU: Sendable {
         var text = text
         guard tokenizer == .thirteenA else { return tokenIDs(text, &s.interner) }
         var ascii = true
-        let done = text.withUTF8 { bytes -> Bool in
-            guard !bytes.contains(where: { $0 >= 0x80 }) else { ascii = false; return false }
+        let length = text.withUTF8 { bytes -> Int? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { ascii = false; return nil }
             return MtevalASCII.tokenize(bytes, lowercase: lowercase, into: &s.a, scratch: &s.b)
         }
         s.ids.removeAll(keepingCapacity: true)
-        if done {
-            s.a.withUnsafeBufferPointer { t in
+        if let length {
+            s.a.withUnsafeBufferPointer { all in
+                let t = UnsafeBufferPointer(rebasing: all[..<length])
                 var i = 0
                 while i < t.count {
                     while i < t.count && MtevalASCII.isSpace(t[i]) { i += 1 }
@@ -103,8 +104,9 @@ public struct BLEU: Sendable {
                 s.wideLine.append(contentsOf: text.unicodeScalars.lazy.map(\.value))
             }
             let wide = s.wideLine.withUnsafeBufferPointer { MtevalASCII.tokenize($0, lowercase: false, into: &s.wideA, scratch: &s.wideB) }
-            if wide {
-                s.wideA.withUnsafeBufferPointer { t in
+            if let wide {
+                s.wideA.withUnsafeBufferPointer { all in
+                    let t = UnsafeBufferPointer(rebasing: all[..<wide])
                     var i = 0
                     while i < t.count {
                         while i < t.count && MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
