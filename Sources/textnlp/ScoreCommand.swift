@@ -133,25 +133,28 @@ struct Score: ParsableCommand {
 
     func scoreRouge(_ inputs: ScoreInputs, _ out: ScoreOutput) throws {
         let rouge = Rouge(useStemmer: stem)
-        var sums: [Rouge.Kind: (Double, Double, Double)] = [:]
+        let kinds = Rouge.Kind.allCases
+        var sums = [(p: Double, r: Double, f: Double)](repeating: (0, 0, 0), count: kinds.count)
         let all = rouge.scores(targets: inputs.hypotheses.indices.map { i in inputs.references.compactMap { $0[i] } },
                                predictions: inputs.hypotheses)
         for (i, s) in all.enumerated() {
-            var row: [String: Any] = ["segment": i + 1]
-            for (k, v) in s {
-                let a = sums[k] ?? (0, 0, 0)
-                sums[k] = (a.0 + v.precision, a.1 + v.recall, a.2 + v.fmeasure)
-                row[k.rawValue] = ["precision": v.precision, "recall": v.recall, "fmeasure": v.fmeasure]
+            for (k, kind) in kinds.enumerated() {
+                guard let v = s[kind] else { continue }
+                sums[k].p += v.precision
+                sums[k].r += v.recall
+                sums[k].f += v.fmeasure
             }
             if sentence {
-                try out.segment(row, text: "\(i + 1)\t" + Rouge.Kind.allCases.map { String(format: "%@ %.4f", $0.rawValue, s[$0]?.fmeasure ?? 0) }.joined(separator: "  "))
+                var row: [String: Any] = ["segment": i + 1]
+                for (kind, v) in s { row[kind.rawValue] = ["precision": v.precision, "recall": v.recall, "fmeasure": v.fmeasure] }
+                try out.segment(row, text: "\(i + 1)\t" + kinds.map { String(format: "%@ %.4f", $0.rawValue, s[$0]?.fmeasure ?? 0) }.joined(separator: "  "))
             }
         }
         let n = Double(max(inputs.hypotheses.count, 1))
         var object: [String: Any] = ["name": "ROUGE", "stemmer": stem, "segments": inputs.hypotheses.count, "version": "rouge-score 0.1.2"]
         var lines: [String] = []
-        for k in Rouge.Kind.allCases {
-            let (p, r, f) = sums[k] ?? (0, 0, 0)
+        for (i, k) in kinds.enumerated() {
+            let (p, r, f) = sums[i]
             object[k.rawValue] = ["precision": p / n, "recall": r / n, "fmeasure": f / n]
             lines.append(String(format: "%@\tP %.4f  R %.4f  F %.4f", k.rawValue, p / n, r / n, f / n))
         }
