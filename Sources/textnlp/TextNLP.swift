@@ -7,7 +7,7 @@ struct TextNLP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "textnlp",
         abstract: "Batch text generation: a native GGUF engine, validation metrics and durable pipelines.",
-        subcommands: [Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self]
+        subcommands: [Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
     )
 
     static func main() async {
