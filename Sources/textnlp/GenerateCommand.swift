@@ -9,7 +9,13 @@ struct Generate: AsyncParsableCommand {
     @OptionGroup var sampling: SamplingOptions
 
     @Option(help: "The prompt text.")
-    var prompt: String
+    var prompt: String?
+
+    @Option(help: "A JSONL file of requests (prompt or messages, plus OpenAI-named sampling fields); results in input order.")
+    var input: String?
+
+    @Option(help: "Requests decoded together at most (with --input).")
+    var maxSequences: Int = 16
 
     @Flag(help: "Treat the prompt as a user message and render it through the model's chat template.")
     var chat = false
@@ -34,9 +40,13 @@ struct Generate: AsyncParsableCommand {
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
+        guard (prompt == nil) != (input == nil) else { throw ValidationError("give exactly one of --prompt and --input") }
+        guard maxSequences >= 1 else { throw ValidationError("--max-sequences must be at least 1") }
     }
 
     func run() async throws {
+        if let input { return try await runBatch(input) }
+        let prompt = prompt ?? ""
         let loaded = try modelOptions.load()
         let promptIDs: [Int32]
         do {
@@ -98,4 +108,74 @@ enum GenerationJSON {
             ],
         ]
     }
+}
+
+extension Generate {
+    /// `--input FILE.jsonl`: every request goes to one engine at once; results come out in input order.
+    func runBatch(_ path: String) async throws {
+        let lines = try InputLines(path: path).lines
+        let baseSeed = sampling.seed ?? UInt64.random(in: 0..<(1 << 53))
+        let defaults = sampling.parameters(seed: baseSeed)
+        var parsed: [(line: Int, request: BatchRequestLine, sampling: SamplingParameters)] = []
+        var problems: [String] = []
+        for (i, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            do {
+                let (r, p) = try BatchRequestLine.parse(line, defaults: defaults, index: parsed.count)
+                parsed.append((i + 1, r, p))
+            } catch {
+                problems.append("\(path), line \(i + 1): \(error)")
+            }
+        }
+        guard problems.isEmpty else {
+            throw CLIError.failed(problems.prefix(20).joined(separator: "\n") + (problems.count > 20 ? "\n(\(problems.count) problems)" : ""), exitCode: 2)
+        }
+        let loaded = try modelOptions.load()
+        var requests: [GenerationRequest] = []
+        for item in parsed {
+            let ids: [Int32]
+            do {
+                if let messages = item.request.messages {
+                    ids = try loaded.chatPrompt(messages)
+                } else {
+                    ids = loaded.tokenizer.encode(item.request.prompt ?? "", parseSpecial: true, addSpecial: true)
+                }
+            } catch {
+                throw CLIError.failed("\(path), line \(item.line): \(error)", exitCode: 2)
+            }
+            requests.append(GenerationRequest(prompt: ids, sampling: item.sampling, maxTokens: item.request.max_tokens ?? maxTokens,
+                                              stop: item.request.stop?.list ?? stop, stopAtEndOfGeneration: !ignoreEos))
+        }
+        let engine = GenerationEngine(model: loaded.model, tokenizer: loaded.tokenizer, configuration: .init(maxSequences: maxSequences))
+        let results = await withTaskGroup(of: IndexedResult.self) { group in
+            for (i, request) in requests.enumerated() {
+                group.addTask {
+                    do {
+                        return IndexedResult(index: i, result: .success(try await engine.generate(request)))
+                    } catch {
+                        return IndexedResult(index: i, result: .failure(error))
+                    }
+                }
+            }
+            var collected: [IndexedResult] = []
+            for await item in group { collected.append(item) }
+            return collected.sorted { $0.index < $1.index }.map(\.result)
+        }
+        for (item, result) in zip(parsed, results) {
+            var object: [String: Any]
+            switch result {
+            case .success(let r):
+                object = GenerationJSON.object(r, seed: item.sampling.seed, loadSeconds: loaded.loadSeconds)
+            case .failure(let error):
+                object = ["error": ["message": "\(error)", "line": item.line]]
+            }
+            if let id = item.request.id ?? item.request.custom_id { object["id"] = id.json }
+            Output.line(try Output.json(object))
+        }
+    }
+}
+
+/// A request's position and outcome, as a batch's tasks report them.
+struct IndexedResult: Sendable {
+    let index: Int
+    let result: Result<GenerationResult, Error>
 }
