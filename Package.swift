@@ -19,8 +19,12 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
+        .target(
             name: "TextNLPInference",
-            dependencies: ["CBLAS"]
+            dependencies: ["CBLAS", "CKernels"]
         ),
         .target(name: "TextNLPMetrics"),
         .executableTarget(

@@ -44,3 +44,33 @@ struct KernelTests {
         #expect(x[4] == Float(Float16(Kernels.geluExact(3))))
     }
 }
+
+/// The quantized kernels (Q4_1, Q8_0 rows of the real model) against dequantize-then-naive, and their
+/// batch invariance: a token's outputs are bit-identical alone or among others.
+struct QuantizedKernelTests {
+    @Test(arguments: ["blk.0.ffn_down.weight", "blk.3.attn_q.weight", "token_embd.weight"])
+    func quantizedProductMatchesNaive(name: String) throws {
+        let file = try GGUFFile(path: Support.smolLM2Path)
+        let info = try file.tensor(name)
+        let rows = min(info.shape[1], 512), columns = info.shape[0]
+        let full = try Matrix(file, name, rows: info.shape[1], columns: columns, quantized: true)
+        let x = KernelTests.random(7 * columns, seed: 9)
+        var fast = [Float](repeating: 0, count: 7 * full.rows)
+        full.apply(x, count: 7, into: &fast)
+        // The naive reference on the first `rows` rows (the whole vocabulary would take long).
+        let w = full.dequantized
+        var worst: Float = 0
+        for t in 0..<7 {
+            for r in 0..<rows {
+                var sum: Float = 0
+                for c in 0..<columns { sum += w[r * columns + c] * x[t * columns + c] }
+                worst = max(worst, abs(sum - fast[t * full.rows + r]))
+            }
+        }
+        #expect(worst < 1e-3, "\(name): largest difference \(worst)")
+        // Batch invariance: token 5 alone gives exactly its row of the batch of 7.
+        var alone = [Float](repeating: 0, count: full.rows)
+        x.withUnsafeBufferPointer { full.apply($0.baseAddress! + 5 * columns, count: 1, into: &alone) }
+        #expect(Array(fast[(5 * full.rows)..<(6 * full.rows)]) == alone)
+    }
+}

@@ -1,60 +1,119 @@
 import CBLAS
+import CKernels
+import Dispatch
+import Foundation
 
-/// A weight matrix of `rows` output features by `columns` input features, row-major f32
-/// (ggml's layout: a tensor of shape [columns, rows]).
-public struct Matrix: Sendable {
+/// A weight matrix of `rows` output features by `columns` input features, row-major
+/// (ggml's layout: a tensor of shape [columns, rows]). Q4_1 and Q8_0 weights stay quantized in the
+/// memory-mapped file and are multiplied by SIMD kernels; other types are dequantized to f32 for OpenBLAS.
+public struct Matrix: @unchecked Sendable {
+    // Sendable: the storage is immutable (an array, or read-only mapped memory kept alive by `file`).
     public let rows: Int
     public let columns: Int
-    public let values: [Float]
+
+    enum Storage {
+        case f32([Float])
+        case quantized(GGMLType, UnsafeRawPointer, MappedFile)
+    }
+
+    let storage: Storage
 
     public init(rows: Int, columns: Int, values: [Float]) {
         precondition(values.count == rows * columns, "matrix storage does not match its shape")
         self.rows = rows
         self.columns = columns
-        self.values = values
+        storage = .f32(values)
     }
 
-    /// The tensor `name` of `file`, dequantised, checked to be `rows` × `columns`.
-    public init(_ file: GGUFFile, _ name: String, rows: Int, columns: Int) throws {
+    /// `TEXTNLP_WEIGHTS=f32` dequantizes every weight to f32 (the arithmetic of an f32 model, through OpenBLAS).
+    public static let keepQuantized = ProcessInfo.processInfo.environment["TEXTNLP_WEIGHTS"] != "f32"
+
+    /// The tensor `name` of `file`, checked to be `rows` × `columns`.
+    public init(_ file: GGUFFile, _ name: String, rows: Int, columns: Int, quantized: Bool = Matrix.keepQuantized) throws {
         let info = try file.tensor(name)
         guard info.shape == [columns, rows] else {
             throw GGUFError.wrongTensorShape(path: file.path, tensor: name, expected: [columns, rows], actual: info.shape)
         }
-        self.init(rows: rows, columns: columns, values: Dequantize.tensor(info, in: file))
+        self.rows = rows
+        self.columns = columns
+        if quantized && (info.type == .q4_1 || info.type == .q8_0) {
+            storage = .quantized(info.type, file.mapping.base + info.offset, file.mapping)
+        } else {
+            storage = .f32(Dequantize.tensor(info, in: file))
+        }
     }
 
-    /// y = x · Wᵀ for `count` input rows: x (count, columns) → y (count, rows), through OpenBLAS.
-    public func apply(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
-        values.withUnsafeBufferPointer { w in
-            if count == 1 {
-                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, w.baseAddress, Int32(columns),
-                            x, 1, 0, y, 1)
-            } else {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(rows), Int32(columns), 1,
-                            x, Int32(columns), w.baseAddress, Int32(columns), 0, y, Int32(rows))
+    /// All weights as f32 (for references and tests).
+    public var dequantized: [Float] {
+        switch storage {
+        case .f32(let v): return v
+        case .quantized(let type, let base, _):
+            return [Float](unsafeUninitializedCapacity: rows * columns) { buffer, n in
+                if let out = buffer.baseAddress { Dequantize.row(type, base, out, count: rows * columns) }
+                n = rows * columns
             }
         }
     }
 
-    /// The naive reference for `apply`: one dot product per output, accumulated in order.
-    public func applyNaive(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
-        values.withUnsafeBufferPointer { w in
-            for t in 0..<count {
-                for r in 0..<rows {
-                    var sum: Float = 0
-                    for c in 0..<columns { sum += w[r * columns + c] * x[t * columns + c] }
-                    y[t * rows + r] = sum
+    /// y = x · Wᵀ for `count` input rows: x (count, columns) → y (count, rows).
+    public func apply(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
+        switch storage {
+        case .f32(let values):
+            values.withUnsafeBufferPointer { w in
+                if count == 1 {
+                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(columns), 1, w.baseAddress, Int32(columns),
+                                x, 1, 0, y, 1)
+                } else {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(rows), Int32(columns), 1,
+                                x, Int32(columns), w.baseAddress, Int32(columns), 0, y, Int32(rows))
+                }
+            }
+        case .quantized(let type, let base, _):
+            let rows = rows, columns = columns
+            let parts = rows >= 256 ? Matrix.workers : 1
+            let xp = UnsafeSendable(x), yp = UnsafeSendable(UnsafePointer(y)), wp = UnsafeSendable(base)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let r0 = rows * p / parts, r1 = rows * (p + 1) / parts
+                let out = UnsafeMutablePointer(mutating: yp.value)
+                if type == .q4_1 {
+                    tnlp_matmul_q4_1(wp.value, Int32(columns), Int32(r0), Int32(r1), xp.value, Int32(count), out, Int32(rows))
+                } else {
+                    tnlp_matmul_q8_0(wp.value, Int32(columns), Int32(r0), Int32(r1), xp.value, Int32(count), out, Int32(rows))
                 }
             }
         }
     }
 
-    /// Row `index` (for embedding lookups).
-    public func copyRow(_ index: Int, into y: UnsafeMutablePointer<Float>) {
-        values.withUnsafeBufferPointer { w in
-            y.update(from: w.baseAddress! + index * columns, count: columns)
+    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// The naive reference for `apply`: dequantized weights, one dot product per output, accumulated in order.
+    public func applyNaive(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
+        let w = dequantized
+        for t in 0..<count {
+            for r in 0..<rows {
+                var sum: Float = 0
+                for c in 0..<columns { sum += w[r * columns + c] * x[t * columns + c] }
+                y[t * rows + r] = sum
+            }
         }
     }
+
+    /// Row `index` as f32 (for embedding lookups).
+    public func copyRow(_ index: Int, into y: UnsafeMutablePointer<Float>) {
+        switch storage {
+        case .f32(let values):
+            values.withUnsafeBufferPointer { w in y.update(from: w.baseAddress! + index * columns, count: columns) }
+        case .quantized(let type, let base, _):
+            let rowBytes = type.byteCount(elements: columns) ?? 0
+            Dequantize.row(type, base + index * rowBytes, y, count: columns)
+        }
+    }
+}
+
+/// A pointer handed to worker threads that only read it (or write disjoint rows of it).
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// A bias or norm weight vector.

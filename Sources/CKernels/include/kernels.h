@@ -1,0 +1,15 @@
+#ifndef TEXTNLP_KERNELS_H
+#define TEXTNLP_KERNELS_H
+
+#include <stddef.h>
+
+/// y[t * ldy + r] = dot(row r of W, x[t * cols ...]) for rows [r0, r1) and tokens [0, n).
+/// W is `rows` rows of `cols` weights in ggml's Q4_1 (20-byte blocks of 32) or Q8_0 (34-byte blocks of 32)
+/// layout; x is f32. Each dot product is computed the same way whatever n is (batch invariance).
+void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy);
+void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy);
+
+/// 1 when the AVX2+FMA kernels are in use, 0 for the portable ones.
+int tnlp_kernels_simd(void);
+
+#endif

@@ -1,0 +1,201 @@
+// Quantized matrix products with f32 activations: W (ggml Q4_1 / Q8_0 rows) · x.
+// For a Q4_1 block (d, m, q[32]): Σ (d·q_j + m)·x_j = d·Σ q_j·x_j + m·Σ x_j. The block sums are
+// accumulated in a fixed order per row, so a row's result does not depend on the batch around it.
+#include "kernels.h"
+
+// Tokens per group: a weight block is unpacked once for the group's tokens.
+#define TOKEN_GROUP 4
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static inline float f16_to_f32(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+    uint32_t bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {  // subnormal
+            exp = 127 - 15 + 1;
+            while (!(mant & 0x400)) { mant <<= 1; exp--; }
+            mant &= 0x3FF;
+            bits = sign | (exp << 23) | (mant << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7F800000 | (mant << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+// ---- portable reference versions (also the fallback) ----
+
+static float dot_q4_1_scalar(const uint8_t *row, const float *x, int blocks) {
+    float sum = 0;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 20 * b;
+        uint16_t dh, mh;
+        memcpy(&dh, blk, 2);
+        memcpy(&mh, blk + 2, 2);
+        const float d = f16_to_f32(dh), m = f16_to_f32(mh);
+        const uint8_t *qs = blk + 4;
+        const float *xb = x + 32 * b;
+        float sq = 0, sx = 0;
+        for (int j = 0; j < 16; j++) {
+            sq += (float)(qs[j] & 0x0F) * xb[j] + (float)(qs[j] >> 4) * xb[j + 16];
+            sx += xb[j] + xb[j + 16];
+        }
+        sum += d * sq + m * sx;
+    }
+    return sum;
+}
+
+static float dot_q8_0_scalar(const uint8_t *row, const float *x, int blocks) {
+    float sum = 0;
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 34 * b;
+        uint16_t dh;
+        memcpy(&dh, blk, 2);
+        const float d = f16_to_f32(dh);
+        const int8_t *qs = (const int8_t *)(blk + 2);
+        const float *xb = x + 32 * b;
+        float sq = 0;
+        for (int j = 0; j < 32; j++) sq += (float)qs[j] * xb[j];
+        sum += d * sq;
+    }
+    return sum;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static inline float hsum(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+
+// Dot products of one row with up to 4 tokens: each weight block
+// is unpacked once and used for every token of the group.
+__attribute__((target("avx2,fma,f16c")))
+static void group_q4_1_avx2(const uint8_t *row, const float *x, int cols, int nt, int blocks, float *out, int ldy) {
+    __m256 acc[TOKEN_GROUP];
+    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 20 * b;
+        uint16_t dh, mh;
+        memcpy(&dh, blk, 2);
+        memcpy(&mh, blk + 2, 2);
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(dh)), m = _mm256_set1_ps(_cvtsh_ss(mh));
+        const __m128i q = _mm_loadu_si128((const __m128i *)(blk + 4));
+        const __m128i lo = _mm_and_si128(q, _mm_set1_epi8(0x0F));
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0F));
+        const __m256 q0 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo));
+        const __m256 q1 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)));
+        const __m256 q2 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi));
+        const __m256 q3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
+        for (int t = 0; t < nt; t++) {
+            const float *xb = x + (size_t)t * cols + 32 * b;
+            const __m256 x0 = _mm256_loadu_ps(xb), x1 = _mm256_loadu_ps(xb + 8);
+            const __m256 x2 = _mm256_loadu_ps(xb + 16), x3 = _mm256_loadu_ps(xb + 24);
+            __m256 sq = _mm256_mul_ps(q0, x0);
+            sq = _mm256_fmadd_ps(q1, x1, sq);
+            sq = _mm256_fmadd_ps(q2, x2, sq);
+            sq = _mm256_fmadd_ps(q3, x3, sq);
+            const __m256 sx = _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3));
+            acc[t] = _mm256_fmadd_ps(d, sq, acc[t]);
+            acc[t] = _mm256_fmadd_ps(m, sx, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[(size_t)t * ldy] = hsum(acc[t]);
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static void group_q8_0_avx2(const uint8_t *row, const float *x, int cols, int nt, int blocks, float *out, int ldy) {
+    __m256 acc[TOKEN_GROUP];
+    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 34 * b;
+        uint16_t dh;
+        memcpy(&dh, blk, 2);
+        const __m256 d = _mm256_set1_ps(_cvtsh_ss(dh));
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(blk + 2));
+        const __m128i qlo = _mm256_castsi256_si128(q), qhi = _mm256_extracti128_si256(q, 1);
+        const __m256 q0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qlo));
+        const __m256 q1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(qlo, 8)));
+        const __m256 q2 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(qhi));
+        const __m256 q3 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(qhi, 8)));
+        for (int t = 0; t < nt; t++) {
+            const float *xb = x + (size_t)t * cols + 32 * b;
+            __m256 sq = _mm256_mul_ps(q0, _mm256_loadu_ps(xb));
+            sq = _mm256_fmadd_ps(q1, _mm256_loadu_ps(xb + 8), sq);
+            sq = _mm256_fmadd_ps(q2, _mm256_loadu_ps(xb + 16), sq);
+            sq = _mm256_fmadd_ps(q3, _mm256_loadu_ps(xb + 24), sq);
+            acc[t] = _mm256_fmadd_ps(d, sq, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[(size_t)t * ldy] = hsum(acc[t]);
+}
+#endif
+
+static int simd_available(void) {
+#if defined(__x86_64__)
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+int tnlp_kernels_simd(void) { return simd_available(); }
+
+
+void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
+    const int blocks = cols / 32;
+    const uint8_t *base = (const uint8_t *)w;
+    const int simd = simd_available();
+    for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
+        const int t1 = t0 + TOKEN_GROUP < n ? t0 + TOKEN_GROUP : n;
+        for (int r = r0; r < r1; r++) {
+            const uint8_t *row = base + (size_t)r * 20 * blocks;
+#if defined(__x86_64__)
+            if (simd) {
+                group_q4_1_avx2(row, x + (size_t)t0 * cols, cols, t1 - t0, blocks, y + (size_t)t0 * ldy + r, ldy);
+                continue;
+            }
+#endif
+            for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot_q4_1_scalar(row, x + (size_t)t * cols, blocks);
+        }
+    }
+}
+
+void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
+    const int blocks = cols / 32;
+    const uint8_t *base = (const uint8_t *)w;
+    const int simd = simd_available();
+    for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
+        const int t1 = t0 + TOKEN_GROUP < n ? t0 + TOKEN_GROUP : n;
+        for (int r = r0; r < r1; r++) {
+            const uint8_t *row = base + (size_t)r * 34 * blocks;
+#if defined(__x86_64__)
+            if (simd) {
+                group_q8_0_avx2(row, x + (size_t)t0 * cols, cols, t1 - t0, blocks, y + (size_t)t0 * ldy + r, ldy);
+                continue;
+            }
+#endif
+            for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot_q8_0_scalar(row, x + (size_t)t * cols, blocks);
+        }
+    }
+}
