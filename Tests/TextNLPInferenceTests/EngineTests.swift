@@ -89,3 +89,63 @@ struct EngineTests {
         #expect(await engine.load.running == 0)
     }
 }
+
+/// The scheduler: requests join and leave mid-flight, the KV-cache cap is respected, memory is freed.
+struct SchedulerTests {
+    @Test func kvCacheCapIsRespectedAndEveryRequestFinishes() async throws {
+        let m = try Support.model()
+        // Each request can take (prompt + 40) positions × 30 layers × 192 × 2 × 4 bytes ≈ 2.5 MiB.
+        let engine = GenerationEngine(model: m.model, tokenizer: m.tokenizer, configuration: .init(maxSequences: 8, kvCacheMiB: 6))
+        let prompts = ["One", "Two apples and", "The sky is", "Once upon a time", "Water is", "Numbers: 1, 2,"]
+        let monitor = Task {
+            var worst = 0, sawWaiting = false
+            for _ in 0..<400 {
+                let (waiting, running) = await engine.load
+                worst = max(worst, await engine.kvCacheBytes)
+                sawWaiting = sawWaiting || (waiting > 0 && running > 0)
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+            return (worst, sawWaiting)
+        }
+        let results = try await withThrowingTaskGroup(of: GenerationResult.self) { group in
+            for p in prompts {
+                group.addTask {
+                    try await engine.generate(GenerationRequest(prompt: m.tokenizer.encode(p), sampling: .greedy, maxTokens: 40, stopAtEndOfGeneration: false))
+                }
+            }
+            var out: [GenerationResult] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        #expect(results.count == prompts.count && results.allSatisfy { $0.tokens.count == 40 })
+        let (worst, sawWaiting) = await monitor.value
+        #expect(worst <= 6 << 20, "KV cache reached \(worst) bytes")
+        #expect(sawWaiting, "no request ever waited for memory")
+        #expect(await engine.kvCacheBytes == 0)
+    }
+
+    @Test func aRequestLargerThanTheCapIsRefused() async throws {
+        let m = try Support.model()
+        let engine = GenerationEngine(model: m.model, tokenizer: m.tokenizer, configuration: .init(kvCacheMiB: 1))
+        await #expect(throws: GenerationError.self) {
+            _ = try await engine.generate(GenerationRequest(prompt: m.tokenizer.encode("Hello"), maxTokens: 500))
+        }
+    }
+
+    @Test func joiningMidFlightGivesTheSameTokensAsRunningAlone() async throws {
+        let m = try Support.model()
+        let a = GenerationRequest(prompt: m.tokenizer.encode("The capital of France is"), sampling: .greedy, maxTokens: 30, stopAtEndOfGeneration: false)
+        var sampled = SamplingParameters()
+        sampled.seed = 5
+        let b = GenerationRequest(prompt: m.tokenizer.encode("Once upon a time"), sampling: sampled, maxTokens: 10, stopAtEndOfGeneration: false)
+        let aloneA = try await EngineTests.engine().generate(a)
+        let aloneB = try await EngineTests.engine().generate(b)
+        let engine = try EngineTests.engine()
+        async let first = engine.generate(a)
+        try await Task.sleep(for: .milliseconds(150))  // b joins while a decodes, and leaves first
+        let second = try await engine.generate(b)
+        #expect(try await first.tokens == aloneA.tokens)
+        #expect(second.tokens == aloneB.tokens)
+        #expect(await engine.kvCacheBytes == 0)
+    }
+}

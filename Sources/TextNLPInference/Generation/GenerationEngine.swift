@@ -6,11 +6,15 @@ public struct EngineConfiguration: Sendable {
     public var maxBatchTokens = 512
     /// Context length per sequence; at most the model's.
     public var contextLength: Int?
+    /// KV-cache memory for all running sequences, in MiB; a request is admitted (in arrival order) only
+    /// when the memory its prompt and token limit can take fits beside the running ones. nil: no cap.
+    public var kvCacheMiB: Int?
 
-    public init(maxSequences: Int = 16, maxBatchTokens: Int = 512, contextLength: Int? = nil) {
+    public init(maxSequences: Int = 16, maxBatchTokens: Int = 512, contextLength: Int? = nil, kvCacheMiB: Int? = nil) {
         self.maxSequences = maxSequences
         self.maxBatchTokens = maxBatchTokens
         self.contextLength = contextLength
+        self.kvCacheMiB = kvCacheMiB
     }
 }
 
@@ -44,6 +48,9 @@ public actor GenerationEngine {
             throw GenerationError.promptTooLong(tokens: request.prompt.count, context: contextLength)
         }
         guard request.maxTokens >= 1 else { throw GenerationError.invalidMaxTokens(request.maxTokens) }
+        if let cap = capBytes, reservation(request) > cap {
+            throw GenerationError.exceedsKVCache(neededMiB: (reservation(request) + (1 << 20) - 1) >> 20, capMiB: cap >> 20)
+        }
         try request.sampling.validate()
         for t in request.prompt where t < 0 || Int(t) >= model.config.vocabSize {
             throw ModelError.invalidToken(t, vocabSize: model.config.vocabSize)
@@ -72,6 +79,17 @@ public actor GenerationEngine {
     /// Number of requests waiting and running.
     public var load: (waiting: Int, running: Int) { (waiting.count, running.count) }
 
+    /// Bytes the KV cache holds now.
+    public var kvCacheBytes: Int { cache.bytes }
+
+    private var capBytes: Int? { configuration.kvCacheMiB.map { $0 << 20 } }
+
+    /// The most KV memory a request can take: its prompt plus its token limit, within the context.
+    private func reservation(_ r: GenerationRequest) -> Int {
+        let c = model.config
+        return min(r.prompt.count + r.maxTokens, contextLength) * c.blockCount * c.kvDim * 2 * MemoryLayout<Float>.size
+    }
+
     private func cancel(_ id: Int) {
         if let s = waiting.first(where: { $0.id == id }) ?? running.first(where: { $0.id == id }) {
             s.continuation.finish(throwing: CancellationError())
@@ -85,8 +103,11 @@ public actor GenerationEngine {
 
     private func run() async {
         while !waiting.isEmpty || !running.isEmpty {
-            while running.count < configuration.maxSequences, !waiting.isEmpty {
+            while running.count < configuration.maxSequences, let next = waiting.first {
+                // First come, first served: a request that does not fit yet holds back those behind it.
+                if let cap = capBytes, running.reduce(0, { $0 + reservation($1.request) }) + reservation(next.request) > cap { break }
                 let s = waiting.removeFirst()
+                cache.limit(slot: s.id, positions: min(s.request.prompt.count + s.request.maxTokens, contextLength))
                 s.admittedAt = monotonicSeconds()
                 running.append(s)
             }

@@ -58,6 +58,7 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible {
     case emptyPrompt
     case promptTooLong(tokens: Int, context: Int)
     case invalidMaxTokens(Int)
+    case exceedsKVCache(neededMiB: Int, capMiB: Int)
 
     public var description: String {
         switch self {
@@ -67,6 +68,8 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible {
             return "the prompt has \(tokens) tokens but the context holds \(context); shorten it (it is not truncated)"
         case let .invalidMaxTokens(n):
             return "max_tokens must be at least 1 (got \(n))"
+        case let .exceedsKVCache(needed, cap):
+            return "the request can take \(needed) MiB of KV cache but the cap is \(cap) MiB; lower max_tokens or raise the cap"
         }
     }
 }

@@ -16,6 +16,8 @@ public final class KVCache {
     }
 
     private var sequences: [Int: Sequence] = [:]
+    /// Positions a sequence will never exceed, so that growth by doubling stays within a memory budget.
+    private var limits: [Int: Int] = [:]
 
     public init(layers: Int, kvDim: Int, maxPositions: Int) {
         self.layers = layers
@@ -32,7 +34,7 @@ public final class KVCache {
         let seq = sequences[slot] ?? Sequence(layers: layers)
         sequences[slot] = seq
         guard positions > seq.capacity else { return }
-        let newCapacity = min(maxPositions, max(positions, max(64, seq.capacity * 2)))
+        let newCapacity = max(positions, min(maxPositions, limits[slot] ?? maxPositions, max(64, seq.capacity * 2)))
         for l in 0..<layers {
             seq.keys[l].append(contentsOf: repeatElement(0, count: (newCapacity - seq.capacity) * kvDim))
             seq.values[l].append(contentsOf: repeatElement(0, count: (newCapacity - seq.capacity) * kvDim))
@@ -43,6 +45,12 @@ public final class KVCache {
     /// Frees a sequence's memory.
     public func remove(slot: Int) {
         sequences[slot] = nil
+        limits[slot] = nil
+    }
+
+    /// Caps the positions that sequence `slot` will hold.
+    public func limit(slot: Int, positions: Int) {
+        limits[slot] = positions
     }
 
     func sequence(_ slot: Int) throws -> Sequence {
