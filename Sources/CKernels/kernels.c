@@ -162,40 +162,39 @@ static int simd_available(void) {
 int tnlp_kernels_simd(void) { return simd_available(); }
 
 
-void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
+typedef float (*dot_fn)(const uint8_t *row, const float *x, int blocks);
+typedef void (*group_fn)(const uint8_t *row, const float *x, int cols, int nt, int blocks, float *out, int ldy);
+
+// Rows [r0, r1) against tokens in groups: the SIMD group kernel when available, else one dot per token.
+static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, int cols, int r0, int r1,
+                   const float *x, int n, float *y, int ldy) {
     const int blocks = cols / 32;
     const uint8_t *base = (const uint8_t *)w;
-    const int simd = simd_available();
     for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
         const int t1 = t0 + TOKEN_GROUP < n ? t0 + TOKEN_GROUP : n;
         for (int r = r0; r < r1; r++) {
-            const uint8_t *row = base + (size_t)r * 20 * blocks;
-#if defined(__x86_64__)
-            if (simd) {
-                group_q4_1_avx2(row, x + (size_t)t0 * cols, cols, t1 - t0, blocks, y + (size_t)t0 * ldy + r, ldy);
-                continue;
+            const uint8_t *row = base + (size_t)r * block_bytes * blocks;
+            if (group) {
+                group(row, x + (size_t)t0 * cols, cols, t1 - t0, blocks, y + (size_t)t0 * ldy + r, ldy);
+            } else {
+                for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot(row, x + (size_t)t * cols, blocks);
             }
-#endif
-            for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot_q4_1_scalar(row, x + (size_t)t * cols, blocks);
         }
     }
 }
 
-void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
-    const int blocks = cols / 32;
-    const uint8_t *base = (const uint8_t *)w;
-    const int simd = simd_available();
-    for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
-        const int t1 = t0 + TOKEN_GROUP < n ? t0 + TOKEN_GROUP : n;
-        for (int r = r0; r < r1; r++) {
-            const uint8_t *row = base + (size_t)r * 34 * blocks;
+void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
+    group_fn group = 0;
 #if defined(__x86_64__)
-            if (simd) {
-                group_q8_0_avx2(row, x + (size_t)t0 * cols, cols, t1 - t0, blocks, y + (size_t)t0 * ldy + r, ldy);
-                continue;
-            }
+    if (simd_available()) group = group_q4_1_avx2;
 #endif
-            for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot_q8_0_scalar(row, x + (size_t)t * cols, blocks);
-        }
-    }
+    matmul(w, 20, dot_q4_1_scalar, group, cols, r0, r1, x, n, y, ldy);
+}
+
+void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
+    group_fn group = 0;
+#if defined(__x86_64__)
+    if (simd_available()) group = group_q8_0_avx2;
+#endif
+    matmul(w, 34, dot_q8_0_scalar, group, cols, r0, r1, x, n, y, ldy);
 }

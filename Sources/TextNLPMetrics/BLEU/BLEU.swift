@@ -82,17 +82,7 @@ public struct BLEU: Sendable {
         }
         s.ids.removeAll(keepingCapacity: true)
         if let length {
-            s.a.withUnsafeBufferPointer { all in
-                let t = UnsafeBufferPointer(rebasing: all[..<length])
-                var i = 0
-                while i < t.count {
-                    while i < t.count && MtevalASCII.isSpace(t[i]) { i += 1 }
-                    guard i < t.count else { break }
-                    let start = i
-                    while i < t.count && !MtevalASCII.isSpace(t[i]) { i += 1 }
-                    s.ids.append(s.interner.id(UnsafeBufferPointer(rebasing: t[start..<i])))
-                }
-            }
+            s.a.withUnsafeBufferPointer { Self.intern(UnsafeBufferPointer(rebasing: $0[..<length]), &s.interner, into: &s.ids) }
             return s.ids
         }
         if !ascii {
@@ -105,32 +95,29 @@ public struct BLEU: Sendable {
             }
             let wide = s.wideLine.withUnsafeBufferPointer { MtevalASCII.tokenize($0, lowercase: false, into: &s.wideA, scratch: &s.wideB) }
             if let wide {
-                s.wideA.withUnsafeBufferPointer { all in
-                    let t = UnsafeBufferPointer(rebasing: all[..<wide])
-                    var i = 0
-                    while i < t.count {
-                        while i < t.count && MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
-                        guard i < t.count else { break }
-                        let start = i
-                        while i < t.count && !MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
-                        s.ids.append(s.interner.id(UnsafeBufferPointer(rebasing: t[start..<i])))
-                    }
-                }
+                s.wideA.withUnsafeBufferPointer { Self.intern(UnsafeBufferPointer(rebasing: $0[..<wide]), &s.interner, into: &s.ids) }
                 return s.ids
             }
         }
         return tokenIDs(text, &s.interner)
     }
 
+    /// The general path: every tokenizer, on Unicode scalars.
     func tokenIDs(_ text: String, _ interner: inout SegmentInterner) -> [UInt32] {
-        if tokenizer == .thirteenA || tokenizer == .none, text.utf8.allSatisfy({ $0 < 0x80 }) {
-            var bytes = Array(text.utf8)
-            if lowercase { for i in bytes.indices where bytes[i] >= 65 && bytes[i] <= 90 { bytes[i] += 32 } }
-            while let last = bytes.last, MtevalASCII.isSpace(last) { bytes.removeLast() }
-            let tokenized = tokenizer == .thirteenA ? MtevalASCII.tokenize(bytes) : bytes
-            return MtevalASCII.split(tokenized).map { interner.id($0) }
+        PythonText.split(preprocess(text)[...]).map { interner.id($0) }
+    }
+
+    /// Appends the ids of the runs of non-space units of `t` (Python's `split()`).
+    static func intern<Unit: FixedWidthInteger & UnsignedInteger>(_ t: UnsafeBufferPointer<Unit>, _ interner: inout SegmentInterner,
+                                                                   into ids: inout [UInt32]) {
+        var i = 0
+        while i < t.count {
+            while i < t.count && MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
+            guard i < t.count else { break }
+            let start = i
+            while i < t.count && !MtevalASCII.isSpaceUnit(t[i]) { i += 1 }
+            ids.append(interner.id(UnsafeBufferPointer(rebasing: t[start..<i])))
         }
-        return PythonText.split(preprocess(text)[...]).map { interner.id($0) }
     }
 
     /// Adds every n-gram of orders 1...maxOrder (at most 4), packed into 128 bits, to `table`.

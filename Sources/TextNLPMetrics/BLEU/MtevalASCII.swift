@@ -1,6 +1,6 @@
-/// The 13a tokenizer on ASCII bytes: the same substitutions as `BLEUTokenizer.mteval13a` and
-/// `BLEUTokenizer.regexp`, without decoding to Unicode scalars. Used when a segment is all ASCII
-/// (the common case); the fixtures check both paths against sacrebleu.
+/// The 13a tokenizer without allocations: the same substitutions as `BLEUTokenizer.mteval13a` and
+/// `BLEUTokenizer.regexp`, on ASCII bytes or Unicode scalar values in reusable buffers. Used for every
+/// segment without the rare replacements; the fixtures check both paths against sacrebleu.
 enum MtevalASCII {
     @inline(__always) static func isSpace(_ c: UInt8) -> Bool { c == 32 || (c >= 9 && c <= 13) || (c >= 0x1C && c <= 0x1F) }
     @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
@@ -8,76 +8,6 @@ enum MtevalASCII {
     @inline(__always) static func isPunct(_ v: UInt8) -> Bool {
         (0x7B...0x7E).contains(v) || (0x5B...0x60).contains(v) || (0x20...0x26).contains(v)
             || (0x28...0x2B).contains(v) || (0x3A...0x40).contains(v) || v == 0x2F
-    }
-
-    static func replace(_ s: [UInt8], _ o: [UInt8], _ n: [UInt8]) -> [UInt8] {
-        guard s.contains(o[0]) else { return s }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count)
-        var i = 0
-        while i < s.count {
-            if s[i] == o[0] && i + o.count <= s.count && s[i..<(i + o.count)].elementsEqual(o) {
-                out += n
-                i += o.count
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        return out
-    }
-
-    private static let replacements: [([UInt8], [UInt8])] =
-        [("<skipped>", ""), ("-\n", ""), ("\n", " ")].map { (Array($0.0.utf8), Array($0.1.utf8)) }
-    private static let entities: [([UInt8], [UInt8])] =
-        [("&quot;", "\""), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">")].map { (Array($0.0.utf8), Array($0.1.utf8)) }
-
-    static func pairs(_ s: [UInt8], _ first: (UInt8) -> Bool, _ second: (UInt8) -> Bool,
-                      _ spacing: BLEUTokenizer.Spacing) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count + 16)
-        var i = 0
-        while i < s.count {
-            if i + 1 < s.count && first(s[i]) && second(s[i + 1]) {
-                if spacing.before { out.append(32) }
-                out.append(s[i])
-                if spacing.between { out.append(32) }
-                out.append(s[i + 1])
-                if spacing.after { out.append(32) }
-                i += 2
-            } else {
-                out.append(s[i])
-                i += 1
-            }
-        }
-        return out
-    }
-
-    /// 13a on an ASCII line (already lowercased and right-stripped by the caller).
-    static func tokenize(_ line: [UInt8]) -> [UInt8] {
-        var s = line
-        for (old, new) in replacements { s = replace(s, old, new) }
-        if s.contains(38) { for (old, new) in entities { s = replace(s, old, new) } }
-        var t: [UInt8] = [32]
-        t.reserveCapacity(s.count * 2 + 2)
-        for c in s {
-            if isPunct(c) {
-                t.append(32)
-                t.append(c)
-                t.append(32)
-            } else {
-                t.append(c)
-            }
-        }
-        t.append(32)
-        t.append(32)
-        t.append(32)  // the trailing " " of mteval13a, itself a punctuation mark isolated by the first rule
-        if t.contains(where: isPeriodOrComma) {
-            t = pairs(t, { !isDigit($0) }, isPeriodOrComma, .init(after: true))
-            t = pairs(t, isPeriodOrComma, { !isDigit($0) }, .init(before: true))
-        }
-        if t.contains(45) { t = pairs(t, isDigit, { $0 == 45 }, .init(after: true)) }
-        return t
     }
 
     /// 13a on a line given as code units (ASCII bytes, or Unicode scalar values), without allocating:
@@ -168,19 +98,5 @@ enum MtevalASCII {
                 return n
             }
         }
-    }
-
-    /// Runs of non-space bytes.
-    static func split(_ s: [UInt8]) -> [ArraySlice<UInt8>] {
-        var out: [ArraySlice<UInt8>] = []
-        var i = 0
-        while i < s.count {
-            while i < s.count && isSpace(s[i]) { i += 1 }
-            guard i < s.count else { break }
-            let start = i
-            while i < s.count && !isSpace(s[i]) { i += 1 }
-            out.append(s[start..<i])
-        }
-        return out
     }
 }

@@ -128,17 +128,9 @@ struct SegmentInterner {
         id(token.lazy.map(\.value))
     }
 
-    /// The id of an ASCII token (its bytes are its code points).
-    mutating func id(_ token: ArraySlice<UInt8>) -> UInt32 {
-        id(token.lazy.map { UInt32($0) })
-    }
-
-    mutating func id(_ token: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        id(token.lazy.map { UInt32($0) })
-    }
-
-    mutating func id(_ token: UnsafeBufferPointer<UInt32>) -> UInt32 {
-        id(token.lazy.map { $0 })
+    /// The id of a token given as code units (ASCII bytes or scalar values).
+    mutating func id<Unit: FixedWidthInteger & UnsignedInteger>(_ token: UnsafeBufferPointer<Unit>) -> UInt32 {
+        id(token.lazy.map { UInt32(truncatingIfNeeded: $0) })
     }
 
     private mutating func id<C: Collection>(_ token: C) -> UInt32 where C.Element == UInt32 {
