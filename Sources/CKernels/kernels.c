@@ -198,3 +198,65 @@ void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, i
 #endif
     matmul(w, 34, dot_q8_0_scalar, group, cols, r0, r1, x, n, y, ldy);
 }
+
+// ---- attention for one token (decode) ----
+
+#include <math.h>
+
+static float dot_scalar(const float *a, const float *b, int n) {
+    float s = 0;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static void axpy_scalar(float a, const float *x, float *y, int n) {
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static float dot_avx2(const float *a, const float *b, int n) {
+    __m256 acc = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc);
+    float s = hsum(acc);
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+__attribute__((target("avx2,fma")))
+static void axpy_avx2(float a, const float *x, float *y, int n) {
+    const __m256 va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    for (; i < n; i++) y[i] += a * x[i];
+}
+#endif
+
+void tnlp_attention_one(const float *q, const float *k, const float *v, float *out, int total,
+                        int heads, int kv_heads, int hd, float scale, float *scores) {
+    const int kv_dim = kv_heads * hd, group = heads / kv_heads;
+    float (*dot)(const float *, const float *, int) = dot_scalar;
+    void (*axpy)(float, const float *, float *, int) = axpy_scalar;
+#if defined(__x86_64__)
+    if (simd_available()) { dot = dot_avx2; axpy = axpy_avx2; }
+#endif
+    for (int h = 0; h < heads; h++) {
+        const int g = h / group;
+        const float *qh = q + h * hd;
+        float mx = -INFINITY;
+        for (int j = 0; j < total; j++) {
+            scores[j] = scale * dot(qh, k + (size_t)j * kv_dim + g * hd, hd);
+            if (scores[j] > mx) mx = scores[j];
+        }
+        double sum = 0;
+        for (int j = 0; j < total; j++) {
+            scores[j] = expf(scores[j] - mx);
+            sum += scores[j];
+        }
+        const float inv = (float)(1.0 / sum);
+        float *oh = out + h * hd;
+        for (int d = 0; d < hd; d++) oh[d] = 0;
+        for (int j = 0; j < total; j++) axpy(scores[j] * inv, v + (size_t)j * kv_dim + g * hd, oh, hd);
+    }
+}

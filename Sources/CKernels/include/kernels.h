@@ -9,6 +9,11 @@
 void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy);
 void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy);
 
+/// Attention of one query token against `total` cached positions, every head:
+/// q (heads·hd), K and V rows of kvHeads·hd, out (heads·hd); `scores` needs `total` floats.
+void tnlp_attention_one(const float *q, const float *k, const float *v, float *out, int total,
+                        int heads, int kv_heads, int hd, float scale, float *scores);
+
 /// 1 when the AVX2+FMA kernels are in use, 0 for the portable ones.
 int tnlp_kernels_simd(void);
 

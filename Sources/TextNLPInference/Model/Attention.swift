@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// Causal self-attention of one chunk of a sequence against its KV cache.
 enum Attention {
@@ -14,6 +15,12 @@ enum Attention {
         let total = start + t
         let group = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
+        if t == 1 {
+            // Decoding: one query; vector kernels instead of two small BLAS calls per head.
+            var scores = [Float](repeating: 0, count: total)
+            tnlp_attention_one(q, cacheK, cacheV, out, Int32(total), Int32(heads), Int32(kvHeads), Int32(hd), scale, &scores)
+            return
+        }
         var scores = [Float](repeating: 0, count: t * total)
         scores.withUnsafeMutableBufferPointer { s in
             let s = s.baseAddress!
