@@ -70,7 +70,8 @@ public struct Matrix: @unchecked Sendable {
             }
         case .quantized(let type, let base, _):
             let rows = rows, columns = columns
-            let parts = rows >= 256 ? Matrix.workers : 1
+            // Small products are not worth waking a second thread for.
+            let parts = rows * columns * count >= Matrix.parallelThreshold ? Matrix.workers : 1
             let xp = UnsafeSendable(x), yp = UnsafeSendable(UnsafePointer(y)), wp = UnsafeSendable(base)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
                 let r0 = rows * p / parts, r1 = rows * (p + 1) / parts
@@ -85,6 +86,8 @@ public struct Matrix: @unchecked Sendable {
     }
 
     static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Multiply-adds below which a product runs on one thread (measured on 2 cores: 1M is best).
+    static let parallelThreshold = 1 << 20
 
     /// The naive reference for `apply`: dequantized weights, one dot product per output, accumulated in order.
     public func applyNaive(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
