@@ -16,39 +16,24 @@ struct InputLines: Sequence {
     }
 
     init(data: Data, name: String) throws {
-        // Fast path: the whole file is valid UTF-8 (checked once); cut it at newlines.
-        let fast: [String]? = data.withUnsafeBytes { raw in
+        // One pass per line: cut at newlines (dropping a CR before them), validate while converting.
+        let result: Result<[String], CLIError> = data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
-            guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
             var lines: [String] = []
             var start = 0
             for i in 0...bytes.count where i == bytes.count || bytes[i] == 10 {
+                defer { start = i + 1 }
+                guard i < bytes.count || start < bytes.count else { break }  // no empty line after the last newline
                 var end = i
                 if end > start && bytes[end - 1] == 13 { end -= 1 }
-                if i < bytes.count || start < bytes.count {
-                    lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                guard let line = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
+                    return .failure(CLIError.failed("\(name), line \(lines.count + 1): invalid UTF-8", exitCode: 2))
                 }
-                start = i + 1
+                lines.append(line)
             }
-            return lines
+            return .success(lines)
         }
-        if let fast {
-            self.lines = fast
-            return
-        }
-        var lines: [String] = []
-        var number = 0
-        for raw in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            number += 1
-            var bytes = Array(raw)
-            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-            guard let line = String(validating: bytes, as: UTF8.self) else {
-                throw CLIError.failed("\(name), line \(number): invalid UTF-8", exitCode: 2)
-            }
-            lines.append(line)
-        }
-        if lines.last == "" { lines.removeLast() }
-        self.lines = lines
+        lines = try result.get()
     }
 
     func makeIterator() -> IndexingIterator<[String]> { lines.makeIterator() }
