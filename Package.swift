@@ -8,9 +8,14 @@ let package = Package(
         .executable(name: "textnlp", targets: ["textnlp"]),
         .library(name: "TextNLPInference", targets: ["TextNLPInference"]),
         .library(name: "TextNLPMetrics", targets: ["TextNLPMetrics"]),
+        .library(name: "TextNLPPipeline", targets: ["TextNLPPipeline"]),
+        .library(name: "TextNLPJobs", targets: ["TextNLPJobs"]),
+        .library(name: "TextNLPBatches", targets: ["TextNLPBatches"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,12 +31,37 @@ let package = Package(
             name: "TextNLPInference",
             dependencies: ["CBLAS", "CKernels"]
         ),
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         .target(name: "TextNLPMetrics"),
+        .target(
+            name: "TextNLPPipeline",
+            dependencies: [
+                "TextNLPInference",
+                "TextNLPMetrics",
+                "CZstd",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .target(
+            name: "TextNLPJobs",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "TextNLPBatches",
+            dependencies: ["TextNLPPipeline", "TextNLPJobs"]
+        ),
         .executableTarget(
             name: "textnlp",
             dependencies: [
                 "TextNLPInference",
                 "TextNLPMetrics",
+                "TextNLPPipeline",
+                "TextNLPJobs",
+                "TextNLPBatches",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +74,19 @@ let package = Package(
             name: "TextNLPMetricsTests",
             dependencies: ["TextNLPMetrics", "textnlp"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TextNLPPipelineTests",
+            dependencies: ["TextNLPPipeline"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "TextNLPJobsTests",
+            dependencies: ["TextNLPJobs"]
+        ),
+        .testTarget(
+            name: "TextNLPBatchesTests",
+            dependencies: ["TextNLPBatches", "textnlp"]
         ),
     ],
     swiftLanguageModes: [.v6]

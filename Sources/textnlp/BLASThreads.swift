@@ -5,7 +5,7 @@ import Foundation
 /// multiply a matrix. Those commands re-run themselves once with `OPENBLAS_NUM_THREADS=1`, which
 /// OpenBLAS reads at load time, so no workers exist. Linux only; elsewhere nothing happens.
 enum BLASThreads {
-    static let commandsWithoutBLAS: Set<String> = ["score", "tokenize", "models"]
+    static let commandsWithoutBLAS: Set<String> = ["score", "tokenize", "models", "validate", "status"]
 
     static func singleThreadIfUnused() {
         #if os(Linux)

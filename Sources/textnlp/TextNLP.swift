@@ -7,7 +7,7 @@ struct TextNLP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "textnlp",
         abstract: "Batch text generation: a native GGUF engine, validation metrics and durable pipelines.",
-        subcommands: [Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
+        subcommands: [Run.self, Validate.self, Status.self, Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
     )
 
     static func main() async {
@@ -26,6 +26,8 @@ struct TextNLP: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("textnlp: error: \(error)\n".utf8))
             Foundation.exit(error.exitCode)

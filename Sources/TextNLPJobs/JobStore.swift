@@ -1,0 +1,37 @@
+/// A durable job queue. The embedded store is SQLite; a PostgreSQL store follows the same contract.
+///
+/// Contract: `claim` moves due jobs (`available`, `retryable`, or `scheduled` with every dependency
+/// completed, and `runAt <= now`) to `running` in one statement, ordered by priority, run time and id,
+/// incrementing `attempt` and setting a lease. Only the lease owner can heartbeat, complete, fail or
+/// release a job. `complete` adds follow-up jobs in the same transaction. `reap` returns jobs whose lease
+/// expired to `retryable` (or `discarded` when no attempt is left).
+public protocol JobStore: Sendable {
+    /// Adds jobs; keys already present in their group are skipped. Returns how many were added.
+    @discardableResult
+    func enqueue(_ jobs: [NewJob]) async throws -> Int
+    func claim(queue: String, owner: String, limit: Int, leaseSeconds: Double) async throws -> [JobRecord]
+    /// Extends the lease; false when the job is no longer this owner's.
+    func heartbeat(id: Int64, owner: String, leaseSeconds: Double) async throws -> Bool
+    func complete(id: Int64, owner: String, result: String?, enqueue: [NewJob]) async throws
+    /// Records the attempt's error; the job becomes `retryable` at `retryAt`, or `discarded` when
+    /// `retryAt` is nil or no attempt is left. Returns the new state.
+    @discardableResult
+    func fail(id: Int64, owner: String, message: String, retryAt: Double?) async throws -> JobState
+    /// Gives a running job back without spending its attempt (a clean shutdown).
+    func release(id: Int64, owner: String) async throws
+    /// Expired leases: back to `retryable` now (or `discarded`). Returns how many.
+    @discardableResult
+    func reap() async throws -> Int
+    /// Every running job of a group back to `retryable`, its attempt recorded as lost. For the embedded
+    /// store, where a lock file proves that no other process is working on the group.
+    @discardableResult
+    func recoverRunning(group: String, message: String) async throws -> Int
+    /// Discarded jobs of a group get as many attempts again (numbering and error history go on): running a
+    /// failed batch again retries what failed.
+    @discardableResult
+    func retryDiscarded(group: String) async throws -> Int
+    func jobs(group: String) async throws -> [JobRecord]
+    /// Cancels every job of a group that has not finished. Returns how many.
+    @discardableResult
+    func cancel(group: String) async throws -> Int
+}

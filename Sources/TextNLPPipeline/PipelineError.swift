@@ -1,0 +1,28 @@
+/// Failures while running a pipeline. Each names the file, line, row or field it concerns.
+public enum PipelineError: Error, Equatable, CustomStringConvertible {
+    case io(path: String, reason: String)
+    case badRow(file: String, line: Int, reason: String)
+    case rowFailed(id: String, stage: String, reason: String)
+    case gateFailed(gate: String, value: Double)
+    case compression(reason: String)
+    case outsideOutputRoot(path: String, root: String)
+
+    public var description: String {
+        switch self {
+        case .io(let path, let reason): "\(path): \(reason)"
+        case .badRow(let file, let line, let reason): "\(file):\(line): \(reason)"
+        case .rowFailed(let id, let stage, let reason): "row \(id): \(stage): \(reason)"
+        case .gateFailed(let gate, let value): "corpus gate failed: \(gate) (value \(JSONWriter.number(value)))"
+        case .compression(let reason): "zstd: \(reason)"
+        case .outsideOutputRoot(let path, let root): "\(path) is outside the output root \(root)"
+        }
+    }
+
+    /// Whether running the same work again could succeed (disk and I/O trouble) or cannot (bad data, gates).
+    public var isRetryable: Bool {
+        switch self {
+        case .io, .compression: true
+        default: false
+        }
+    }
+}
