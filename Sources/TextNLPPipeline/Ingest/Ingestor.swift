@@ -1,9 +1,14 @@
 /// What ingest read: how many source rows, how many became rows, how many were bad.
 public struct IngestSummary: Sendable, Equatable {
-    public init() {}
     public var read = 0
     public var rows = 0
     public var bad = 0
+
+    public init(read: Int = 0, rows: Int = 0, bad: Int = 0) {
+        self.read = read
+        self.rows = rows
+        self.bad = bad
+    }
 }
 
 /// Turns an input file into rows with stable ids: applies `limit` and `sample`, and sends bad rows to

@@ -50,7 +50,7 @@ public struct PipelineChecks {
         }
         if let inputFields {
             var reported = Set<String>()
-            for need in spec.inputRequirements where !inputFields.contains(need.field) && reported.insert(need.path).inserted {
+            for need in spec.inputRequirements where !inputFields.contains(need.field) && reported.insert(need.path + "\u{0}" + need.field).inserted {
                 let known = inputFields.sorted().prefix(12).joined(separator: ", ")
                 log.add(need.path, "field \"\(need.field)\" is neither written by an earlier stage nor present in the input (input fields: \(known))")
             }

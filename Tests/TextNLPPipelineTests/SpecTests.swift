@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+@testable import TextNLPPipeline
+
+struct SpecTests {
+    static let minimal = """
+        {"name": "t", "stages": [
+          {"ingest": {"path": "in.jsonl"}},
+          {"export": {}}
+        ]}
+        """
+
+    @Test func minimalPipelineDecodesWithDefaults() throws {
+        let spec = try decodeSpec(Self.minimal).get()
+        #expect(spec.name == "t")
+        #expect(spec.ingest.format == .jsonl)
+        #expect(spec.export.path == "{{name}}/{{batch_id}}/data.jsonl.zst")
+        #expect(spec.execution.shardRows == 64)
+        #expect(spec.sha256 == SHA256.hex(Array(Self.minimal.utf8)))
+    }
+
+    @Test func everyProblemIsReportedWithItsPath() {
+        let text = """
+            {
+              "name": "bad name!",
+              "seed": -1,
+              "colour": "blue",
+              "stages": [
+                {"ingest": {"path": "x.jsonl", "limit": 0, "delimiter": ";"}},
+                {"template": {"prompt": "Hi {{#open}}", "on_missing": "ignore"}},
+                {"generate": {"temperature": 3, "top_p": "high", "max_tokens": 0, "n": 1.5, "stop": [1]}},
+                {"format": {"style": "chat", "fields": {"user": "{{q}}", "bogus": "x"}, "post": [{"field": "a", "trim": true, "cut_at": "x"}]}},
+                {"validate": {"hypothesis": "a", "metrics": ["bleu", "nope"], "gates": [{"metric": "rougeL", "min": 0.5, "scope": "corpus", "on_fail": "drop"}]}},
+                {"export": {"path": "../escape/{{nope}}.zst", "format": "csv", "zstd_level": 30}},
+                {"summarize": {}}
+              ],
+              "execution": {"shard_rows": 0, "workerz": 2}
+            }
+            """
+        let found = issues(text)
+        let expected = [
+            "name: may contain only letters, digits, '-', '_' and '.'",
+            "seed: must be between 0 and",
+            "stages[0].ingest.limit: must be between 1 and",
+            "stages[0].ingest.delimiter: applies only to the csv format",
+            "stages[1].template.on_missing: must be one of \"error\", \"empty\", not \"ignore\"",
+            "stages[1].template.prompt: is not a valid Mustache template",
+            "stages[2].generate.max_tokens: must be between 1 and 32768",
+            "stages[2].generate.temperature: must be between 0 and 2",
+            "stages[2].generate.top_p: must be a number, not a string",
+            "stages[2].generate.stop[0]: must be a string, not a number",
+            "stages[2].generate.n: must be an integer, not a number",
+            "stages[3].format.fields.bogus: is not a field of the chat style",
+            "stages[3].format.fields: the chat style needs \"assistant\"",
+            "stages[3].format.post[0]: must have exactly one of trim, strip_prefix, cut_at, extract, parse_json",
+            "stages[4].validate.metrics[0]: bleu needs a \"reference\" field",
+            "stages[4].validate.metrics[1]: unknown metric \"nope\"",
+            "stages[4].validate.gates[0].metric: rougeL is not in this stage's metrics",
+            "stages[4].validate.gates[0].on_fail: a corpus gate can flag or fail, not drop",
+            "stages[5].export.zstd_level: must be between 1 and 19",
+            "stages[5].export.path: unknown variable {{nope}}",
+            "stages[5].export.path: must stay inside the output root (no \"..\")",
+            "stages[6]: unknown stage \"summarize\"",
+            "stages: the last stage, and only the last, must be export",
+            "execution.shard_rows: must be between 1 and 1000000",
+            "execution.workerz: unknown key (did you mean \"workers\"?)",
+            "colour: unknown key",
+            "model: is required when a generate stage is present",
+        ]
+        for e in expected {
+            #expect(found.contains { $0.hasPrefix(e) }, "missing: \(e)\nfound:\n\(found.joined(separator: "\n"))")
+        }
+        #expect(found.count >= expected.count)
+    }
+
+    @Test func notJSONAtAllGivesTheLine() {
+        let found = issues("{\n \"name\": \"x\",\n \"stages\": [\n}")
+        #expect(found.count == 1)
+        #expect(found[0].contains("line 4"))
+    }
+
+    @Test func stagesMustStartWithIngestAndEndWithExport() {
+        #expect(issues(#"{"name":"t","stages":[{"export":{}},{"ingest":{"path":"a.jsonl"}}]}"#).contains {
+            $0.hasPrefix("stages: the first stage, and only the first, must be ingest")
+        })
+        #expect(issues(#"{"name":"t","stages":[]}"#).contains { $0.hasPrefix("stages: must hold at least") })
+        #expect(issues(#"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"},"export":{}}]}"#).contains {
+            $0.hasPrefix("stages[0]: must have exactly one key")
+        })
+    }
+
+    @Test func csvExportNeedsColumnsOrFormatFields() throws {
+        let base = #"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"}},%@{"export":{"format":"csv"}}]}"#
+        #expect(issues(base.replacingOccurrences(of: "%@", with: "")).contains { $0.hasPrefix("stages[1].export.columns: is required for csv") })
+        let shaped = base.replacingOccurrences(of: "%@", with: #"{"format":{"fields":{"a":"{{x}}"}}},"#)
+        #expect(issues(shaped).isEmpty)
+        #expect(try decodeSpec(shaped).get().csvColumns == ["id", "a"])
+    }
+
+    @Test func machineChecksFindMissingFilesModelsAndFields() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/in.jsonl"
+        _ = FileManager.default.createFile(atPath: input, contents: Data(#"{"question": "q", "answer": "a"}"#.utf8 + [0x0A]))
+        let text = """
+            {"name": "t", "model": "no-such-model", "stages": [
+              {"ingest": {"path": "\(input)"}},
+              {"template": {"prompt": "{{questoin}} {{#list}}{{item}}{{/list}}", "partials": "\(dir)/nope"}},
+              {"generate": {"input": "prompt"}},
+              {"validate": {"hypothesis": "completion", "reference": "anwser", "metrics": ["bleu"]}},
+              {"export": {}}
+            ]}
+            """
+        let spec = try decodeSpec(text).get()
+        let found = PipelineChecks(outputRoot: dir + "/out", catalog: nil).issues(for: spec).map(\.description)
+        let expected = [
+            "stages[1].template.partials: no such directory",
+            "model: ",
+            "stages[1].template.prompt: field \"questoin\" is neither written by an earlier stage nor present in the input",
+            "stages[1].template.prompt: field \"list\"",
+            "stages[3].validate.reference: field \"anwser\"",
+        ]
+        for e in expected {
+            #expect(found.contains { $0.hasPrefix(e) }, "missing: \(e)\nfound:\n\(found.joined(separator: "\n"))")
+        }
+        // `item` is inside a section: it is looked up in the list's elements, not in the row.
+        #expect(!found.contains { $0.contains("\"item\"") })
+        #expect(!found.contains { $0.contains("\"prompt\"") || $0.contains("\"completion\"") })
+
+        let missingInput = try decodeSpec(#"{"name":"t","stages":[{"ingest":{"path":"\#(dir)/none.csv"}},{"export":{}}]}"#).get()
+        #expect(PipelineChecks(outputRoot: dir, catalog: nil).issues(for: missingInput).map(\.description)
+            == ["stages[0].ingest.path: no such file: \(dir)/none.csv"])
+    }
+
+    @Test func outputPathsStayInsideTheRoot() throws {
+        let spec = try decodeSpec(#"{"name":"n","version":3,"stages":[{"ingest":{"path":"a.jsonl"}},{"export":{"path":"x/{{name}}-v{{version}}/{{batch_id}}.jsonl.zst"}}]}"#).get()
+        let paths = try OutputPaths(spec: spec, root: "/tmp/root/", batchID: "b1")
+        #expect(paths.data == "/tmp/root/x/n-v3/b1.jsonl.zst")
+        #expect(paths.manifest == "/tmp/root/x/n-v3/manifest.json")
+        #expect(issues(#"{"name":"n","stages":[{"ingest":{"path":"a.jsonl"}},{"export":{"path":"/etc/passwd"}}]}"#).contains {
+            $0.hasPrefix("stages[1].export.path: must be relative to the output root")
+        })
+        // A name cannot smuggle a path either: names allow no slash.
+        #expect(!issues(#"{"name":"../up","stages":[{"ingest":{"path":"a.jsonl"}},{"export":{}}]}"#).isEmpty)
+    }
+
+    @Test func everyShippedPipelineDecodes() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = root.appendingPathComponent("Pipelines")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") && $0 != "pipeline.schema.json" }
+        #expect(files.count >= 4)
+        for file in files {
+            #expect(throws: Never.self) { try PipelineSpec.decode(contentsOf: dir.appendingPathComponent(file)) }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+@testable import TextNLPPipeline
+
+enum Fixture {
+    static func path(_ name: String) -> String {
+        Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil)!.path
+    }
+}
+
+/// A fresh directory under /tmp, removed by the caller when done.
+func temporaryDirectory(_ label: String = "textnlp") -> String {
+    let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Runs a program and returns its exit code and standard output.
+@discardableResult
+func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, output: Data) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    let input = Pipe()
+    if stdin != nil { process.standardInput = input }
+    try process.run()
+    if let stdin {
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
+    }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, data)
+}
+
+/// Decodes a spec from JSON text; the issues when it does not decode.
+func decodeSpec(_ text: String) -> Result<PipelineSpec, SpecError> {
+    do {
+        return .success(try PipelineSpec.decode(Array(text.utf8), file: "test.json"))
+    } catch let error as SpecError {
+        return .failure(error)
+    } catch {
+        return .failure(SpecError(file: "test.json", issues: [SpecIssue(path: "", message: "\(error)")]))
+    }
+}
+
+func issues(_ text: String) -> [String] {
+    switch decodeSpec(text) {
+    case .success: []
+    case .failure(let e): e.issues.map(\.description)
+    }
+}
