@@ -103,7 +103,8 @@ public struct WorkerPool: Sendable {
         heartbeat.cancel()
         if Task.isCancelled {
             // Shutdown: give the job back whatever the handler managed; its output, if any, was written atomically.
-            try? await store.release(id: job.id, owner: owner)
+            // A fresh task: the database refuses work from a cancelled one.
+            await Task { try? await store.release(id: job.id, owner: owner) }.value
             return
         }
         switch outcome {
