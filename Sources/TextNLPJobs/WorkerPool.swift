@@ -51,16 +51,19 @@ public struct WorkerPool: Sendable {
 
     /// Works until `done()` says so (checked whenever no job is due) or the task is cancelled.
     public func run(until done: @escaping @Sendable () async throws -> Bool) async throws {
+        let store = self.store
+        let interval = max(1, leaseSeconds / 4)
+        // The reaper returns expired leases (of workers in other processes that died) to the queue.
+        let reaper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                _ = try? await store.reap()
+            }
+        }
+        defer { reaper.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in 0..<concurrency {
                 group.addTask { try await self.loop(slot: slot, done: done) }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(max(1, leaseSeconds / 4)))
-                    _ = try? await store.reap()
-                    if try await done() { return }
-                }
             }
             try await group.waitForAll()
         }
