@@ -154,3 +154,47 @@ struct SpecTests {
         }
     }
 }
+
+/// The published JSON Schema and the decoder agree on which keys exist.
+struct SchemaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func everyKeyOfTheSchemaIsKnownToTheDecoderAndNoOther() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("Pipelines/pipeline.schema.json"))
+        let schema = try JSONParser.parse(Array(data)).objectValue!
+        let top = schema["properties"]!.objectValue!
+        let stages = top["stages"]!.objectValue!["items"]!.objectValue!["properties"]!.objectValue!
+        var checked = 0
+        func unknownKeys(_ text: String) -> [String] {
+            issues(text).filter { $0.contains("unknown key") || $0.contains("unknown stage") }
+        }
+        for (stage, body) in stages.pairs {
+            let keys = body.objectValue!["properties"]!.objectValue!.keys
+            for key in keys {
+                let text = #"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"}},{"\#(stage)":{"\#(key)":null}},{"export":{}}]}"#
+                #expect(unknownKeys(text).isEmpty, "\(stage).\(key): \(unknownKeys(text))")
+                checked += 1
+            }
+            let bogus = #"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"}},{"\#(stage)":{"not_a_key":1}},{"export":{}}]}"#
+            #expect(unknownKeys(bogus).count == 1, "\(stage)")
+        }
+        for section in ["execution", "engine"] {
+            for key in top[section]!.objectValue!["properties"]!.objectValue!.keys {
+                let text = #"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"}},{"export":{}}],"\#(section)":{"\#(key)":null}}"#
+                #expect(unknownKeys(text).isEmpty, "\(section).\(key)")
+                checked += 1
+            }
+        }
+        for key in top.keys where key != "stages" {
+            #expect(unknownKeys(#"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"}},{"export":{}}],"\#(key)":null}"#.replacingOccurrences(of: #""name":"t","stages""#, with: key == "name" ? #""stages""# : #""name":"t","stages""#)).isEmpty, "\(key)")
+        }
+        // The post steps' keys.
+        let post = stages["format"]!.objectValue!["properties"]!.objectValue!["post"]!.objectValue!["items"]!.objectValue!["properties"]!.objectValue!
+        for key in post.keys where key != "field" {
+            let text = #"{"name":"t","stages":[{"ingest":{"path":"a.jsonl"}},{"format":{"post":[{"field":"x","\#(key)":null}]}},{"export":{}}]}"#
+            #expect(unknownKeys(text).isEmpty, "post.\(key)")
+            checked += 1
+        }
+        #expect(checked > 50)
+    }
+}
