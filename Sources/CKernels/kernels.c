@@ -6,6 +6,7 @@
 // Tokens per group: a weight block is unpacked once for the group's tokens.
 #define TOKEN_GROUP 4
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -83,10 +84,25 @@ static inline float hsum(__m256 v) {
 }
 
 
-// Dot products of one row with up to 4 tokens: each weight block
+// Σx of each 32-wide block of x as 8 partial sums, (x0+x1)+(x2+x3): computed once per token for all rows.
+// sx: (n, blocks, 8).
+__attribute__((target("avx2,fma")))
+static void block_sums_avx2(const float *x, int cols, int n, float *sx) {
+    const int blocks = cols / 32;
+    for (int t = 0; t < n; t++) {
+        for (int b = 0; b < blocks; b++) {
+            const float *xb = x + (size_t)t * cols + 32 * b;
+            const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(xb), _mm256_loadu_ps(xb + 8)),
+                                           _mm256_add_ps(_mm256_loadu_ps(xb + 16), _mm256_loadu_ps(xb + 24)));
+            _mm256_storeu_ps(sx + ((size_t)t * blocks + b) * 8, s);
+        }
+    }
+}
+
+// Dot products of one row with up to TOKEN_GROUP tokens: each weight block
 // is unpacked once and used for every token of the group.
 __attribute__((target("avx2,fma,f16c")))
-static void group_q4_1_avx2(const uint8_t *row, const float *x, int cols, int nt, int blocks, float *out, int ldy) {
+static void group_q4_1_avx2(const uint8_t *row, const float *x, const float *sx, int cols, int nt, int blocks, float *out, int ldy) {
     __m256 acc[TOKEN_GROUP];
     for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < blocks; b++) {
@@ -104,22 +120,20 @@ static void group_q4_1_avx2(const uint8_t *row, const float *x, int cols, int nt
         const __m256 q3 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)));
         for (int t = 0; t < nt; t++) {
             const float *xb = x + (size_t)t * cols + 32 * b;
-            const __m256 x0 = _mm256_loadu_ps(xb), x1 = _mm256_loadu_ps(xb + 8);
-            const __m256 x2 = _mm256_loadu_ps(xb + 16), x3 = _mm256_loadu_ps(xb + 24);
-            __m256 sq = _mm256_mul_ps(q0, x0);
-            sq = _mm256_fmadd_ps(q1, x1, sq);
-            sq = _mm256_fmadd_ps(q2, x2, sq);
-            sq = _mm256_fmadd_ps(q3, x3, sq);
-            const __m256 sx = _mm256_add_ps(_mm256_add_ps(x0, x1), _mm256_add_ps(x2, x3));
+            __m256 sq = _mm256_mul_ps(q0, _mm256_loadu_ps(xb));
+            sq = _mm256_fmadd_ps(q1, _mm256_loadu_ps(xb + 8), sq);
+            sq = _mm256_fmadd_ps(q2, _mm256_loadu_ps(xb + 16), sq);
+            sq = _mm256_fmadd_ps(q3, _mm256_loadu_ps(xb + 24), sq);
             acc[t] = _mm256_fmadd_ps(d, sq, acc[t]);
-            acc[t] = _mm256_fmadd_ps(m, sx, acc[t]);
+            acc[t] = _mm256_fmadd_ps(m, _mm256_loadu_ps(sx + ((size_t)t * blocks + b) * 8), acc[t]);
         }
     }
     for (int t = 0; t < nt; t++) out[(size_t)t * ldy] = hsum(acc[t]);
 }
 
 __attribute__((target("avx2,fma,f16c")))
-static void group_q8_0_avx2(const uint8_t *row, const float *x, int cols, int nt, int blocks, float *out, int ldy) {
+static void group_q8_0_avx2(const uint8_t *row, const float *x, const float *sx, int cols, int nt, int blocks, float *out, int ldy) {
+    (void)sx;
     __m256 acc[TOKEN_GROUP];
     for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
     for (int b = 0; b < blocks; b++) {
@@ -163,11 +177,11 @@ int tnlp_kernels_simd(void) { return simd_available(); }
 
 
 typedef float (*dot_fn)(const uint8_t *row, const float *x, int blocks);
-typedef void (*group_fn)(const uint8_t *row, const float *x, int cols, int nt, int blocks, float *out, int ldy);
+typedef void (*group_fn)(const uint8_t *row, const float *x, const float *sx, int cols, int nt, int blocks, float *out, int ldy);
 
 // Rows [r0, r1) against tokens in groups: the SIMD group kernel when available, else one dot per token.
 static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, int cols, int r0, int r1,
-                   const float *x, int n, float *y, int ldy) {
+                   const float *x, const float *sx, int n, float *y, int ldy) {
     const int blocks = cols / 32;
     const uint8_t *base = (const uint8_t *)w;
     for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
@@ -175,7 +189,8 @@ static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, i
         for (int r = r0; r < r1; r++) {
             const uint8_t *row = base + (size_t)r * block_bytes * blocks;
             if (group) {
-                group(row, x + (size_t)t0 * cols, cols, t1 - t0, blocks, y + (size_t)t0 * ldy + r, ldy);
+                group(row, x + (size_t)t0 * cols, sx ? sx + (size_t)t0 * blocks * 8 : 0, cols, t1 - t0, blocks,
+                      y + (size_t)t0 * ldy + r, ldy);
             } else {
                 for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot(row, x + (size_t)t * cols, blocks);
             }
@@ -183,20 +198,74 @@ static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, i
     }
 }
 
-void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
-    group_fn group = 0;
+// The kernels for a type, and whether they want x's block sums.
+static void kernels_for(int type, int *block_bytes, dot_fn *dot, group_fn *group, int *wants_sums) {
+    *block_bytes = type == 0 ? 20 : 34;
+    *dot = type == 0 ? dot_q4_1_scalar : dot_q8_0_scalar;
+    *group = 0;
+    *wants_sums = 0;
 #if defined(__x86_64__)
-    if (simd_available()) group = group_q4_1_avx2;
+    if (simd_available()) {
+        *group = type == 0 ? group_q4_1_avx2 : group_q8_0_avx2;
+        *wants_sums = type == 0;
+    }
 #endif
-    matmul(w, 20, dot_q4_1_scalar, group, cols, r0, r1, x, n, y, ldy);
+}
+
+static float *block_sums(int type, const float *x, int cols, int n) {
+    int bytes, wants;
+    dot_fn dot;
+    group_fn group;
+    kernels_for(type, &bytes, &dot, &group, &wants);
+    if (!wants) return 0;
+    float *sx = malloc(sizeof(float) * 8 * (size_t)n * (cols / 32));
+#if defined(__x86_64__)
+    if (sx) block_sums_avx2(x, cols, n, sx);
+#endif
+    return sx;
+}
+
+static void matmul_rows(int type, const void *w, int cols, int r0, int r1, const float *x, const float *sx, int n, float *y, int ldy) {
+    int bytes, wants;
+    dot_fn dot;
+    group_fn group;
+    kernels_for(type, &bytes, &dot, &group, &wants);
+    if (wants && !sx) group = 0;  // out of memory for the sums: the portable path gives the same products
+    matmul(w, bytes, dot, group, cols, r0, r1, x, sx, n, y, ldy);
+}
+
+void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
+    float *sx = block_sums(0, x, cols, n);
+    matmul_rows(0, w, cols, r0, r1, x, sx, n, y, ldy);
+    free(sx);
 }
 
 void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
-    group_fn group = 0;
-#if defined(__x86_64__)
-    if (simd_available()) group = group_q8_0_avx2;
-#endif
-    matmul(w, 34, dot_q8_0_scalar, group, cols, r0, r1, x, n, y, ldy);
+    matmul_rows(1, w, cols, r0, r1, x, 0, n, y, ldy);
+}
+
+struct matmul_job {
+    int type, rows, cols, n;
+    const void *w;
+    const float *x, *sx;
+    float *y;
+};
+
+static void matmul_part(void *ctx, int part, int parts) {
+    const struct matmul_job *j = ctx;
+    // Split on multiples of 8 rows so that no part shares a cache line of y with another.
+    const int units = (j->rows + 7) / 8;
+    int r0 = units * part / parts * 8, r1 = units * (part + 1) / parts * 8;
+    if (r1 > j->rows) r1 = j->rows;
+    if (r0 < r1) matmul_rows(j->type, j->w, j->cols, r0, r1, j->x, j->sx, j->n, j->y, j->rows);
+}
+
+void tnlp_matmul(int type, const void *w, int rows, int cols, const float *x, int n, float *y, long min_parallel) {
+    float *sx = block_sums(type, x, cols, n);
+    struct matmul_job job = { type, rows, cols, n, w, x, sx, y };
+    const long macs = (long)rows * cols * n;
+    tnlp_parallel(matmul_part, &job, macs >= min_parallel ? tnlp_threads() : 1);
+    free(sx);
 }
 
 // ---- attention for one token (decode) ----

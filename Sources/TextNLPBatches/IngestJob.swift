@@ -40,7 +40,7 @@ struct IngestJob {
                 try errors.finish()
             }
         } catch let error as PipelineError where !error.isRetryable {
-            throw PermanentJobError("ingest: \(error)")
+            throw PermanentJobError("\(error)")
         }
         let record = Summary(read: summary.read, rows: summary.rows, bad: summary.bad, shards: shards)
         try AtomicFile.write(to: layout.ingestSummary, bytes: Array(try JSONEncoder().encode(record)))

@@ -143,7 +143,7 @@ struct BatchRunTests {
             Issue.record("expected the batch to fail")
             return
         }
-        #expect(reasons == ["ingest: ingest: \(dir)/input.csv:13: unterminated quoted field"])
+        #expect(reasons == ["ingest: \(dir)/input.csv:13: unterminated quoted field"])
     }
 
     @Test func aSecondProcessCannotRunTheSameBatch() async throws {

@@ -106,6 +106,7 @@ struct SpecTests {
             {"name": "t", "model": "no-such-model", "stages": [
               {"ingest": {"path": "\(input)"}},
               {"template": {"prompt": "{{questoin}} {{#list}}{{item}}{{/list}}", "partials": "\(dir)/nope"}},
+              {"template": {"prompt": "{{> header}} {{question}}", "as": "other"}},
               {"generate": {"input": "prompt"}},
               {"validate": {"hypothesis": "completion", "reference": "anwser", "metrics": ["bleu"]}},
               {"export": {}}
@@ -118,7 +119,8 @@ struct SpecTests {
             "model: ",
             "stages[1].template.prompt: field \"questoin\" is neither written by an earlier stage nor present in the input",
             "stages[1].template.prompt: field \"list\"",
-            "stages[3].validate.reference: field \"anwser\"",
+            "stages[4].validate.reference: field \"anwser\"",
+            "stages[2].template: partial {{> header}} used but no \"partials\" directory is set",
         ]
         for e in expected {
             #expect(found.contains { $0.hasPrefix(e) }, "missing: \(e)\nfound:\n\(found.joined(separator: "\n"))")

@@ -14,6 +14,17 @@ void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, i
 void tnlp_attention_one(const float *q, const float *k, const float *v, float *out, int total,
                         int heads, int kv_heads, int hd, float scale, float *scores);
 
+/// Runs fn(ctx, part, parts) for part in [0, parts) on the pool's threads and the caller; returns when all are done.
+typedef void (*tnlp_task_fn)(void *ctx, int part, int parts);
+void tnlp_parallel(tnlp_task_fn fn, void *ctx, int parts);
+/// Threads in the pool, the caller included (the machine's cores).
+int tnlp_threads(void);
+
+/// y (n, rows) = x (n, cols) · Wᵀ over all rows, split by rows over the pool's threads when the product
+/// has at least `min_parallel` multiply-adds. type: 0 = Q4_1, 1 = Q8_0. Results equal the single-threaded
+/// functions above bit for bit.
+void tnlp_matmul(int type, const void *w, int rows, int cols, const float *x, int n, float *y, long min_parallel);
+
 /// 1 when the AVX2+FMA kernels are in use, 0 for the portable ones.
 int tnlp_kernels_simd(void);
 

@@ -1,4 +1,3 @@
-import CBLAS
 import CKernels
 
 /// Causal self-attention of one chunk of a sequence against its KV cache.
@@ -12,28 +11,14 @@ enum Attention {
         let kvDim = kvHeads * hd, qDim = heads * hd
         (cacheK + start * kvDim).update(from: k, count: t * kvDim)
         (cacheV + start * kvDim).update(from: v, count: t * kvDim)
-        let total = start + t
-        let group = heads / kvHeads
         let scale = 1 / Float(hd).squareRoot()
-        if t == 1 {
-            // Decoding: one query; vector kernels instead of two small BLAS calls per head.
-            var scores = [Float](repeating: 0, count: total)
-            tnlp_attention_one(q, cacheK, cacheV, out, Int32(total), Int32(heads), Int32(kvHeads), Int32(hd), scale, &scores)
-            return
-        }
-        var scores = [Float](repeating: 0, count: t * total)
-        scores.withUnsafeMutableBufferPointer { s in
-            let s = s.baseAddress!
-            for h in 0..<heads {
-                let g = h / group
-                // scores (T, total) = scale · Q_h (T, hd) · K_gᵀ (hd, total)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(t), Int32(total), Int32(hd), scale,
-                            q + h * hd, Int32(qDim), cacheK + g * hd, Int32(kvDim), 0, s, Int32(total))
-                for i in 0..<t { Kernels.softmax(s + i * total, valid: start + i + 1, width: total) }
-                // out_h (T, hd) = P (T, total) · V_g (total, hd)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(t), Int32(hd), Int32(total), 1,
-                            s, Int32(total), cacheV + g * hd, Int32(kvDim), 0, out + h * hd, Int32(qDim))
-            }
+        // Every query row runs the same kernel as a decoding step, over exactly the positions it may see,
+        // so a token's attention does not depend on how its prompt was split into chunks or on what else
+        // is in the batch (batch invariance; BLAS would pick its blocking by the chunk's size).
+        var scores = [Float](repeating: 0, count: start + t)
+        for i in 0..<t {
+            tnlp_attention_one(q + i * qDim, cacheK, cacheV, out + i * qDim, Int32(start + i + 1),
+                               Int32(heads), Int32(kvHeads), Int32(hd), scale, &scores)
         }
     }
 

@@ -1,6 +1,5 @@
 import CBLAS
 import CKernels
-import Dispatch
 import Foundation
 
 /// A weight matrix of `rows` output features by `columns` input features, row-major
@@ -69,25 +68,13 @@ public struct Matrix: @unchecked Sendable {
                 }
             }
         case .quantized(let type, let base, _):
-            let rows = rows, columns = columns
-            // Small products are not worth waking a second thread for.
-            let parts = rows * columns * count >= Matrix.parallelThreshold ? Matrix.workers : 1
-            let xp = UnsafeSendable(x), yp = UnsafeSendable(UnsafePointer(y)), wp = UnsafeSendable(base)
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                let r0 = rows * p / parts, r1 = rows * (p + 1) / parts
-                let out = UnsafeMutablePointer(mutating: yp.value)
-                if type == .q4_1 {
-                    tnlp_matmul_q4_1(wp.value, Int32(columns), Int32(r0), Int32(r1), xp.value, Int32(count), out, Int32(rows))
-                } else {
-                    tnlp_matmul_q8_0(wp.value, Int32(columns), Int32(r0), Int32(r1), xp.value, Int32(count), out, Int32(rows))
-                }
-            }
+            tnlp_matmul(type == .q4_1 ? 0 : 1, base, Int32(rows), Int32(columns), x, Int32(count), y, Matrix.parallelThreshold)
         }
     }
 
-    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-    /// Multiply-adds below which a product runs on one thread (measured on 2 cores: 1M is best).
-    static let parallelThreshold = 1 << 20
+    /// Multiply-adds from which a product is split over the cores (a persistent pool: starting it costs
+    /// microseconds). `TEXTNLP_PARALLEL_MIN` overrides it.
+    static let parallelThreshold: Int = Int(ProcessInfo.processInfo.environment["TEXTNLP_PARALLEL_MIN"] ?? "") ?? (1 << 16)
 
     /// The naive reference for `apply`: dequantized weights, one dot product per output, accumulated in order.
     public func applyNaive(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
@@ -111,12 +98,6 @@ public struct Matrix: @unchecked Sendable {
             Dequantize.row(type, base + index * rowBytes, y, count: columns)
         }
     }
-}
-
-/// A pointer handed to worker threads that only read it (or write disjoint rows of it).
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// A bias or norm weight vector.

@@ -12,6 +12,18 @@ enum MustacheScan {
         }
     }
 
+    /// The partials a template includes (`{{> name}}`).
+    static func partials(_ template: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(template)
+        while let open = rest.range(of: "{{>") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            names.append(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces))
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+
     static func variables(_ template: String) -> [String] {
         var names: [String] = []
         var depth = 0

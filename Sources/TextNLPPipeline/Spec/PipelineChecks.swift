@@ -26,10 +26,18 @@ public struct PipelineChecks {
             inputFields = InputFields.sample(ingest)
         }
         for (i, stage) in spec.stages.enumerated() {
-            if case .template(let t) = stage, let dir = t.partials {
+            guard case .template(let t) = stage else { continue }
+            let used = MustacheScan.partials(t.prompt) + (t.system.map(MustacheScan.partials) ?? [])
+            if let dir = t.partials {
                 if !fm.fileExists(atPath: dir, isDirectory: &isDirectory) || !isDirectory.boolValue {
                     log.add("stages[\(i)].template.partials", "no such directory: \(dir)")
+                    continue
                 }
+                for name in used where !fm.fileExists(atPath: "\(dir)/\(name).mustache") {
+                    log.add("stages[\(i)].template", "partial {{> \(name)}}: no file \(dir)/\(name).mustache")
+                }
+            } else if let name = used.first {
+                log.add("stages[\(i)].template", "partial {{> \(name)}} used but no \"partials\" directory is set")
             }
         }
         if spec.usesModel, let model = spec.model {

@@ -22,6 +22,12 @@ public struct GenerateStage: Sendable {
         public var promptTokens = 0
         public var completionTokens = 0
         public var requests = 0
+
+        public init(promptTokens: Int = 0, completionTokens: Int = 0, requests: Int = 0) {
+            self.promptTokens = promptTokens
+            self.completionTokens = completionTokens
+            self.requests = requests
+        }
     }
 
     private struct Outcome: Sendable {
