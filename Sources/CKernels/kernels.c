@@ -5,6 +5,7 @@
 
 // Tokens per group: a weight block is unpacked once for the group's tokens.
 #define TOKEN_GROUP 4
+#define WIDE_GROUP 8
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +159,84 @@ static void group_q8_0_avx2(const uint8_t *row, const float *x, const float *sx,
     }
     for (int t = 0; t < nt; t++) out[(size_t)t * ldy] = hsum(acc[t]);
 }
+
+// AVX-512: a 32-weight block is two 16-wide vectors; groups of 8 tokens.
+// sx: Σx of each block as 16 partial sums, x[0:16] + x[16:32]: (n, blocks, 16).
+__attribute__((target("avx512f")))
+static void block_sums_avx512(const float *x, int cols, int n, float *sx) {
+    const int blocks = cols / 32;
+    for (int t = 0; t < n; t++) {
+        for (int b = 0; b < blocks; b++) {
+            const float *xb = x + (size_t)t * cols + 32 * b;
+            _mm512_storeu_ps(sx + ((size_t)t * blocks + b) * 16, _mm512_add_ps(_mm512_loadu_ps(xb), _mm512_loadu_ps(xb + 16)));
+        }
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,f16c")))
+static void group_q4_1_avx512(const uint8_t *row, const float *x, const float *sx, int cols, int nt, int blocks, float *out, int ldy) {
+    __m512 acc[WIDE_GROUP];
+    for (int t = 0; t < nt; t++) acc[t] = _mm512_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 20 * b;
+        uint16_t dh, mh;
+        memcpy(&dh, blk, 2);
+        memcpy(&mh, blk + 2, 2);
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(dh)), m = _mm512_set1_ps(_cvtsh_ss(mh));
+        const __m128i q = _mm_loadu_si128((const __m128i *)(blk + 4));
+        const __m128i lo = _mm_and_si128(q, _mm_set1_epi8(0x0F));                       // weights 0..15
+        const __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(0x0F));   // weights 16..31
+        const __m512 q0 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(lo));
+        const __m512 q1 = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(hi));
+        for (int t = 0; t < nt; t++) {
+            const float *xb = x + (size_t)t * cols + 32 * b;
+            __m512 sq = _mm512_mul_ps(q0, _mm512_loadu_ps(xb));
+            sq = _mm512_fmadd_ps(q1, _mm512_loadu_ps(xb + 16), sq);
+            acc[t] = _mm512_fmadd_ps(d, sq, acc[t]);
+            acc[t] = _mm512_fmadd_ps(m, _mm512_loadu_ps(sx + ((size_t)t * blocks + b) * 16), acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[(size_t)t * ldy] = _mm512_reduce_add_ps(acc[t]);
+}
+
+__attribute__((target("avx512f,avx512bw,f16c")))
+static void group_q8_0_avx512(const uint8_t *row, const float *x, const float *sx, int cols, int nt, int blocks, float *out, int ldy) {
+    (void)sx;
+    __m512 acc[WIDE_GROUP];
+    for (int t = 0; t < nt; t++) acc[t] = _mm512_setzero_ps();
+    for (int b = 0; b < blocks; b++) {
+        const uint8_t *blk = row + 34 * b;
+        uint16_t dh;
+        memcpy(&dh, blk, 2);
+        const __m512 d = _mm512_set1_ps(_cvtsh_ss(dh));
+        const __m128i qlo = _mm_loadu_si128((const __m128i *)(blk + 2)), qhi = _mm_loadu_si128((const __m128i *)(blk + 18));
+        const __m512 q0 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(qlo));
+        const __m512 q1 = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(qhi));
+        for (int t = 0; t < nt; t++) {
+            const float *xb = x + (size_t)t * cols + 32 * b;
+            __m512 sq = _mm512_mul_ps(q0, _mm512_loadu_ps(xb));
+            sq = _mm512_fmadd_ps(q1, _mm512_loadu_ps(xb + 16), sq);
+            acc[t] = _mm512_fmadd_ps(d, sq, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[(size_t)t * ldy] = _mm512_reduce_add_ps(acc[t]);
+}
 #endif
+
+static int avx512_available(void) {
+#if defined(__x86_64__)
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        const char *force = getenv("TEXTNLP_KERNELS");
+        cached = !(force && strcmp(force, "avx2") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("f16c");
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
 
 static int simd_available(void) {
 #if defined(__x86_64__)
@@ -173,23 +251,23 @@ static int simd_available(void) {
 #endif
 }
 
-int tnlp_kernels_simd(void) { return simd_available(); }
+int tnlp_kernels_simd(void) { return avx512_available() ? 2 : simd_available(); }
 
 
 typedef float (*dot_fn)(const uint8_t *row, const float *x, int blocks);
 typedef void (*group_fn)(const uint8_t *row, const float *x, const float *sx, int cols, int nt, int blocks, float *out, int ldy);
 
 // Rows [r0, r1) against tokens in groups: the SIMD group kernel when available, else one dot per token.
-static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, int cols, int r0, int r1,
-                   const float *x, const float *sx, int n, float *y, int ldy) {
+static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, int group_size, int sum_width, int cols,
+                   int r0, int r1, const float *x, const float *sx, int n, float *y, int ldy) {
     const int blocks = cols / 32;
     const uint8_t *base = (const uint8_t *)w;
-    for (int t0 = 0; t0 < n; t0 += TOKEN_GROUP) {
-        const int t1 = t0 + TOKEN_GROUP < n ? t0 + TOKEN_GROUP : n;
+    for (int t0 = 0; t0 < n; t0 += group_size) {
+        const int t1 = t0 + group_size < n ? t0 + group_size : n;
         for (int r = r0; r < r1; r++) {
             const uint8_t *row = base + (size_t)r * block_bytes * blocks;
             if (group) {
-                group(row, x + (size_t)t0 * cols, sx ? sx + (size_t)t0 * blocks * 8 : 0, cols, t1 - t0, blocks,
+                group(row, x + (size_t)t0 * cols, sx ? sx + (size_t)t0 * blocks * sum_width : 0, cols, t1 - t0, blocks,
                       y + (size_t)t0 * ldy + r, ldy);
             } else {
                 for (int t = t0; t < t1; t++) y[(size_t)t * ldy + r] = dot(row, x + (size_t)t * cols, blocks);
@@ -198,40 +276,40 @@ static void matmul(const void *w, int block_bytes, dot_fn dot, group_fn group, i
     }
 }
 
-// The kernels for a type, and whether they want x's block sums.
-static void kernels_for(int type, int *block_bytes, dot_fn *dot, group_fn *group, int *wants_sums) {
-    *block_bytes = type == 0 ? 20 : 34;
-    *dot = type == 0 ? dot_q4_1_scalar : dot_q8_0_scalar;
-    *group = 0;
-    *wants_sums = 0;
+// The kernels for a type: block size, portable dot, SIMD group kernel with its token group and the width
+// of the x block sums it wants (0: none).
+struct kernels { int block_bytes; dot_fn dot; group_fn group; int group_size; int sum_width; };
+
+static struct kernels kernels_for(int type) {
+    struct kernels k = { type == 0 ? 20 : 34, type == 0 ? dot_q4_1_scalar : dot_q8_0_scalar, 0, TOKEN_GROUP, 0 };
 #if defined(__x86_64__)
-    if (simd_available()) {
-        *group = type == 0 ? group_q4_1_avx2 : group_q8_0_avx2;
-        *wants_sums = type == 0;
+    if (avx512_available()) {
+        k.group = type == 0 ? group_q4_1_avx512 : group_q8_0_avx512;
+        k.group_size = WIDE_GROUP;
+        k.sum_width = type == 0 ? 16 : 0;
+    } else if (simd_available()) {
+        k.group = type == 0 ? group_q4_1_avx2 : group_q8_0_avx2;
+        k.sum_width = type == 0 ? 8 : 0;
     }
 #endif
+    return k;
 }
 
 static float *block_sums(int type, const float *x, int cols, int n) {
-    int bytes, wants;
-    dot_fn dot;
-    group_fn group;
-    kernels_for(type, &bytes, &dot, &group, &wants);
-    if (!wants) return 0;
-    float *sx = malloc(sizeof(float) * 8 * (size_t)n * (cols / 32));
+    const struct kernels k = kernels_for(type);
+    if (!k.sum_width) return 0;
+    float *sx = malloc(sizeof(float) * k.sum_width * (size_t)n * (cols / 32));
 #if defined(__x86_64__)
-    if (sx) block_sums_avx2(x, cols, n, sx);
+    if (sx && k.sum_width == 16) block_sums_avx512(x, cols, n, sx);
+    if (sx && k.sum_width == 8) block_sums_avx2(x, cols, n, sx);
 #endif
     return sx;
 }
 
 static void matmul_rows(int type, const void *w, int cols, int r0, int r1, const float *x, const float *sx, int n, float *y, int ldy) {
-    int bytes, wants;
-    dot_fn dot;
-    group_fn group;
-    kernels_for(type, &bytes, &dot, &group, &wants);
-    if (wants && !sx) group = 0;  // out of memory for the sums: the portable path gives the same products
-    matmul(w, bytes, dot, group, cols, r0, r1, x, sx, n, y, ldy);
+    struct kernels k = kernels_for(type);
+    if (k.sum_width && !sx) k.group = 0;  // out of memory for the sums: the portable path gives the same products
+    matmul(w, k.block_bytes, k.dot, k.group, k.group_size, k.sum_width, cols, r0, r1, x, sx, n, y, ldy);
 }
 
 void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
