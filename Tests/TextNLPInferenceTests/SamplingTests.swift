@@ -80,3 +80,17 @@ struct SamplingTests {
         #expect(n.push("line\r\nnext") == ("line\r", true))
     }
 }
+
+struct TopKTests {
+    @Test func selectionEqualsSortingWithTies() {
+        var rng = SystemRandomNumberGenerator()
+        for trial in 0..<50 {
+            let count = [5, 100, 49152][trial % 3]
+            // Few distinct values, so that ties are everywhere.
+            let logits = (0..<count).map { _ in Float(Int.random(in: -20...20, using: &rng)) / 4 }
+            for k in [1, 2, 5, 40, 100, 256, 300] where k <= count {
+                #expect(Sampler.topK(logits, k) == Array(Sampler.topKNaive(logits, k)), "count \(count) k \(k)")
+            }
+        }
+    }
+}

@@ -81,11 +81,37 @@ public struct Sampler: Sendable {
         return Int32(best)
     }
 
-    /// The `k` highest logits, highest first (ties by id).
+    /// The `k` highest logits, highest first (ties by id): one pass keeping a sorted list of k, instead of
+    /// sorting the whole vocabulary for every token (which took a fifth of a batched decode step).
     static func topK(_ logits: [Float], _ k: Int) -> [Int32] {
+        guard k <= 256 else { return Array(topKNaive(logits, k)) }
+        var values: [Float] = []
+        var ids: [Int32] = []
+        values.reserveCapacity(k + 1)
+        ids.reserveCapacity(k + 1)
+        logits.withUnsafeBufferPointer { l in
+            for i in 0..<l.count {
+                let v = l[i]
+                // An equal logit with a higher id never displaces one already kept.
+                if values.count == k, !(v > values[k - 1]) { continue }
+                var pos = values.count
+                while pos > 0, values[pos - 1] < v { pos -= 1 }
+                values.insert(v, at: pos)
+                ids.insert(Int32(i), at: pos)
+                if values.count > k {
+                    values.removeLast()
+                    ids.removeLast()
+                }
+            }
+        }
+        return ids
+    }
+
+    /// The reference for `topK`: sort every id.
+    static func topKNaive(_ logits: [Float], _ k: Int) -> ArraySlice<Int32> {
         var ids = Array(0..<Int32(logits.count))
         ids.sort { logits[Int($0)] != logits[Int($1)] ? logits[Int($0)] > logits[Int($1)] : $0 < $1 }
-        return Array(ids.prefix(k))
+        return ids.prefix(k)
     }
 
     static func softmax(_ x: [Float], temperature: Float) -> [Double] {
