@@ -35,7 +35,7 @@ public struct Row: Sendable, Equatable {
 
     public init(shardLine: JSONValue) throws {
         guard case .object(let o) = shardLine, case .string(let id)? = o["id"], case .object(let fields)? = o["fields"] else {
-            throw PipelineError.compression(reason: "malformed shard line")
+            throw PipelineError.badRow(file: "input shard", line: 0, reason: "a shard line needs a string id and a fields object")
         }
         self.init(id: id, fields: fields, output: o["output"]?.objectValue)
     }
@@ -74,12 +74,9 @@ public struct RowError: Error, Sendable, Equatable {
 /// Seeds derived from names, so a row's randomness depends only on the batch seed and the row.
 public enum DerivedSeed {
     public static func make(_ parts: String...) -> UInt64 {
-        let digest = { () -> [UInt8] in
-            var h = SHA256()
-            h.update(Array(parts.joined(separator: "\u{1F}").utf8))
-            return h.finalize()
-        }()
-        return digest.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        var h = SHA256()
+        h.update(Array(parts.joined(separator: "\u{1F}").utf8))
+        return h.finalize().prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 }
 

@@ -51,7 +51,7 @@ public struct FormatSpec: Sendable {
                 if let p = PostStep.decode(&sr, log: &log) { s.post.append(p) }
                 sr.finish(log: &log)
             }
-        } else if let v = r.object.keys.contains("post") ? r.object["post"] : nil {
+        } else if let v = r.object["post"] {
             log.add(joinPath(r.path, "post"), "must be an array of steps, not \(v.typeName)")
         }
         return s
