@@ -9,6 +9,8 @@ public final class BatchProgress: @unchecked Sendable {
 
     public struct Snapshot: Sendable {
         public var rowsTotal: Int?
+        /// Rows read so far while the input is ingested.
+        public var rowsRead = 0
         public var shardsTotal: Int?
         public var shardsDone = 0
         public var rowsDone = 0
@@ -34,6 +36,10 @@ public final class BatchProgress: @unchecked Sendable {
     }
 
     public var snapshot: Snapshot { locked { $0 } }
+
+    public func reading(rows: Int) {
+        locked { $0.rowsRead = rows }
+    }
 
     public func ingested(rows: Int, bad: Int, shards: Int) {
         locked { $0.rowsTotal = rows; $0.badInput = bad; $0.shardsTotal = shards }

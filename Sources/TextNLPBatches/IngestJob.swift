@@ -30,7 +30,10 @@ struct IngestJob {
         do {
             try AtomicFile.write(to: layout.ingestErrors) { handle in
                 let errors = try ZstdWriter(handle: handle, path: layout.ingestErrors, level: context.zstdLevel ?? 3)
+                var emitted = 0
                 summary = try Ingestor.run(spec.ingest, seed: spec.seed, emit: { row in
+                    emitted += 1
+                    if emitted % 10_000 == 0 { context.progress.reading(rows: emitted) }
                     buffer.append(row.shardLine)
                     if buffer.count == spec.execution.shardRows { try flush() }
                 }, reject: { error in

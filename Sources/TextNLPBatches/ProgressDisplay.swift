@@ -41,7 +41,7 @@ public struct ProgressDisplay: Sendable {
             }
             parts.append("\(Int(done))/\(total) rows \(Int(fraction * 100))%")
         } else {
-            parts.append("ingesting")
+            parts.append("ingesting: \(s.rowsRead) rows read")
         }
         parts.append(String(format: "%.1f rows/s", rate))
         parts.append(String(format: "%.0f tok/s", Double(s.completionTokens) / elapsed))

@@ -19,6 +19,13 @@ struct ProgressTests {
         #expect(log.hasPrefix("100/1000 rows 10% · 5.0 rows/s"))
     }
 
+    @Test func ingestShowsRowsRead() {
+        let progress = BatchProgress()
+        progress.reading(rows: 20000)
+        let line = ProgressDisplay.line(progress.snapshot, now: Date(), width: 10)
+        #expect(line.hasPrefix("ingesting: 20000 rows read · "))
+    }
+
     @Test func resumedRowsDoNotInflateTheRate() {
         let progress = BatchProgress()
         progress.resumed(rowsTotal: 100, shardsTotal: 10, rowsDone: 50, shardsDone: 5, dropped: 0, badInput: 0)
