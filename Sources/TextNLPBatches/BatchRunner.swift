@@ -71,7 +71,7 @@ public struct BatchRunner: Sendable {
                                         maxAttempts: spec.execution.maxAttempts)])
         try await store.recoverRunning(group: group, message: "the process running this job ended before it finished")
         try await store.retryDiscarded(group: group)
-        if try await store.jobs(group: group).contains(where: { $0.key == "finalize" && $0.state == .completed }) {
+        if try await store.job(group: group, key: "finalize")?.state == .completed {
             return .alreadyCompleted
         }
         try resumeProgress(layout: layout, jobs: try await store.jobs(group: group))
@@ -90,9 +90,11 @@ public struct BatchRunner: Sendable {
             onJobEnd: { _, result in if case .failure = result { progress.jobFailed() } })
         do {
             try await pool.run {
-                let jobs = try await store.jobs(group: group)
-                return jobs.contains { $0.key == "finalize" && $0.state.isFinal } || jobs.contains { $0.state == .discarded }
-                    || jobs.allSatisfy(\.state.isFinal)
+                // Polled by idle workers: two small queries, not a listing of every job.
+                let counts = try await store.stateCounts(group: group)
+                if counts[.discarded, default: 0] > 0 { return true }
+                if counts.allSatisfy({ $0.key.isFinal }) { return true }
+                return try await store.job(group: group, key: "finalize")?.state.isFinal ?? false
             }
         } catch is CancellationError {
             return .interrupted

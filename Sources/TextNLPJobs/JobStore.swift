@@ -31,6 +31,10 @@ public protocol JobStore: Sendable {
     @discardableResult
     func retryDiscarded(group: String) async throws -> Int
     func jobs(group: String) async throws -> [JobRecord]
+    /// How many jobs of a group are in each state (cheap enough to poll).
+    func stateCounts(group: String) async throws -> [JobState: Int]
+    /// One job of a group by its key.
+    func job(group: String, key: String) async throws -> JobRecord?
     /// Cancels every job of a group that has not finished. Returns how many.
     @discardableResult
     func cancel(group: String) async throws -> Int

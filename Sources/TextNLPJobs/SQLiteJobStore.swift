@@ -143,6 +143,32 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    public func stateCounts(group: String) async throws -> [JobState: Int] {
+        do {
+            return try await pool.read { db in
+                var counts: [JobState: Int] = [:]
+                for row in try GRDB.Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM jobs WHERE grp = ? GROUP BY state",
+                                                 arguments: [group]) {
+                    let state: String = row["state"]
+                    if let s = JobState(rawValue: state) { counts[s] = row["n"] }
+                }
+                return counts
+            }
+        } catch {
+            throw JobsError.database("\(error)")
+        }
+    }
+
+    public func job(group: String, key: String) async throws -> JobRecord? {
+        do {
+            return try await pool.read { db in
+                try GRDB.Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE grp = ? AND key = ?", arguments: [group, key]).map(SQLiteSchema.record)
+            }
+        } catch {
+            throw JobsError.database("\(error)")
+        }
+    }
+
     @discardableResult
     public func cancel(group: String) async throws -> Int {
         let t = now()

@@ -186,6 +186,9 @@ struct JobStoreTests {
         try await store.enqueue([NewJob(kind: "k", key: "a", group: "g"), NewJob(kind: "k", key: "b", group: "g")])
         let a = try await store.claim(queue: "default", owner: "w", limit: 1, leaseSeconds: 30)[0]
         try await store.complete(id: a.id, owner: "w", result: nil, enqueue: [])
+        #expect(try await store.stateCounts(group: "g") == [.completed: 1, .available: 1])
+        #expect(try await store.job(group: "g", key: "b")?.state == .available)
+        #expect(try await store.job(group: "g", key: "zz") == nil)
         #expect(try await store.cancel(group: "g") == 1)
         #expect(try await store.jobs(group: "g").map(\.state) == [.completed, .cancelled])
     }
