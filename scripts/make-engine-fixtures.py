@@ -174,7 +174,9 @@ def engine_fixtures(vocab):
     refq = load(MODEL)
     for row in rows:
         row["greedy_q4_1"] = greedy(refq, row["prompt_ids"], GREEDY_TOKENS)
-    write_json("engine.json", {"model": "smollm2-135m-instruct", "reference": "llama.cpp on an f32 copy (gguf-py dequantised), f32 KV cache",
+        # The quantized model teacher-forced on the same ids: llama.cpp's int8-activation arithmetic.
+        row["q4_1_top_ids"], row["q4_1_top_logits"] = teacher_forced(refq, row["teacher_ids"])
+    write_json("engine.json", {"model": "smollm2-135m-instruct", "reference": "llama.cpp on an f32 copy (gguf-py dequantised), f32 KV cache; q4_1_*: on the Q4_1 file itself",
                                "prompts": rows})
 
 

@@ -95,13 +95,13 @@ public struct LoadedModel: Sendable {
     public let loadSeconds: Double
 
     /// Loads a model by catalogue id or path.
-    public init(_ name: String, catalog: ModelCatalog? = nil) throws {
+    public init(_ name: String, catalog: ModelCatalog? = nil, activations: ActivationPrecision = .automatic) throws {
         let start = Date()
         let resolved = try (catalog ?? ModelCatalog()).resolve(name)
         file = try GGUFFile(path: resolved.path)
         entry = resolved.entry
         tokenizer = try Tokenizer(gguf: file)
-        model = try loadLanguageModel(file)
+        model = try loadLanguageModel(file, activations: activations)
         loadSeconds = Date().timeIntervalSince(start)
     }
 

@@ -45,7 +45,7 @@ struct KernelTests {
     }
 }
 
-/// The quantized kernels (Q4_1, Q8_0 rows of the real model) against dequantize-then-naive, and their
+/// The f32-activation kernels (Q4_1, Q8_0 rows of the real model) against dequantize-then-naive, and their
 /// batch invariance: a token's outputs are bit-identical alone or among others.
 struct QuantizedKernelTests {
     @Test(arguments: ["blk.0.ffn_down.weight", "blk.3.attn_q.weight", "token_embd.weight"])
@@ -53,7 +53,7 @@ struct QuantizedKernelTests {
         let file = try GGUFFile(path: Support.smolLM2Path)
         let info = try file.tensor(name)
         let rows = min(info.shape[1], 512), columns = info.shape[0]
-        let full = try Matrix(file, name, rows: info.shape[1], columns: columns, quantized: true)
+        let full = try Matrix(file, name, rows: info.shape[1], columns: columns, quantized: true, activations: .f32)
         let x = KernelTests.random(7 * columns, seed: 9)
         var fast = [Float](repeating: 0, count: 7 * full.rows)
         full.apply(x, count: 7, into: &fast)

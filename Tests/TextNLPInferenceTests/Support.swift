@@ -24,7 +24,15 @@ enum Support {
     /// The SmolLM2 model, loaded once for all tests.
     static let smolLM2: Result<LoadedModel, Error> = Result { try LoadedModel(smolLM2Path) }
 
+    /// The same model with f32 activations (the exact products of the dequantized weights).
+    static let smolLM2F32: Result<LoadedModel, Error> = Result { try LoadedModel(smolLM2Path, activations: .f32) }
+
     static func model() throws -> LoadedModel { try smolLM2.get() }
+
+    static func model(_ activations: ActivationPrecision) throws -> LoadedModel {
+        if activations == ActivationPrecision.automatic { return try smolLM2.get() }
+        return activations == .f32 ? try smolLM2F32.get() : try LoadedModel(smolLM2Path, activations: activations)
+    }
 
     /// The built `textnlp` executable next to the test bundle.
     static var executable: URL {

@@ -2,6 +2,7 @@
 #define TEXTNLP_KERNELS_H
 
 #include <stddef.h>
+#include "packed.h"
 
 /// y[t * ldy + r] = dot(row r of W, x[t * cols ...]) for rows [r0, r1) and tokens [0, n).
 /// W is `rows` rows of `cols` weights in ggml's Q4_1 (20-byte blocks of 32) or Q8_0 (34-byte blocks of 32)

@@ -8,19 +8,19 @@ struct GPT2Layer: Sendable {
     let up: Matrix, upBias: Vector         // (F, C), (F)
     let down: Matrix, downBias: Vector     // (C, F), (C)
 
-    init(_ f: GGUFFile, _ i: Int, _ c: ModelConfig) throws {
+    init(_ f: GGUFFile, _ i: Int, _ c: ModelConfig, _ a: ActivationPrecision) throws {
         let p = "blk.\(i).", d = c.embeddingLength, ff = c.feedForwardLength
         attnNormW = try Vector(f, p + "attn_norm.weight", count: d)
         attnNormB = try Vector(f, p + "attn_norm.bias", count: d)
         ffnNormW = try Vector(f, p + "ffn_norm.weight", count: d)
         ffnNormB = try Vector(f, p + "ffn_norm.bias", count: d)
-        qkv = try Matrix(f, p + "attn_qkv.weight", rows: d + 2 * c.kvDim, columns: d)
+        qkv = try Matrix(f, p + "attn_qkv.weight", rows: d + 2 * c.kvDim, columns: d, activations: a)
         qkvBias = try Vector(f, p + "attn_qkv.bias", count: d + 2 * c.kvDim)
-        wo = try Matrix(f, p + "attn_output.weight", rows: d, columns: d)
+        wo = try Matrix(f, p + "attn_output.weight", rows: d, columns: d, activations: a)
         woBias = try Vector(f, p + "attn_output.bias", count: d)
-        up = try Matrix(f, p + "ffn_up.weight", rows: ff, columns: d)
+        up = try Matrix(f, p + "ffn_up.weight", rows: ff, columns: d, activations: a)
         upBias = try Vector(f, p + "ffn_up.bias", count: ff)
-        down = try Matrix(f, p + "ffn_down.weight", rows: d, columns: ff)
+        down = try Matrix(f, p + "ffn_down.weight", rows: d, columns: ff, activations: a)
         downBias = try Vector(f, p + "ffn_down.bias", count: d)
     }
 }
@@ -33,17 +33,19 @@ public final class GPT2Model: LanguageModel {
     let outputNormW: Vector, outputNormB: Vector
     let output: Matrix
 
-    init(_ file: GGUFFile, config c: ModelConfig) throws {
+    init(_ file: GGUFFile, config c: ModelConfig, activations a: ActivationPrecision) throws {
         config = c
         let d = c.embeddingLength
-        embedding = try Matrix(file, "token_embd.weight", rows: c.vocabSize, columns: d)
-        positions = try Matrix(file, "position_embd.weight", rows: c.contextLength, columns: d)
-        layers = try (0..<c.blockCount).map { try GPT2Layer(file, $0, c) }
+        // Only a tied embedding is multiplied (as the output head); otherwise rows are just looked up.
+        let tied = file.tensorsByName["output.weight"] == nil
+        embedding = try Matrix(file, "token_embd.weight", rows: c.vocabSize, columns: d, activations: tied ? a : .f32)
+        positions = try Matrix(file, "position_embd.weight", rows: c.contextLength, columns: d, activations: .f32)
+        layers = try (0..<c.blockCount).map { try GPT2Layer(file, $0, c, a) }
         outputNormW = try Vector(file, "output_norm.weight", count: d)
         outputNormB = try Vector(file, "output_norm.bias", count: d)
-        output = file.tensorsByName["output.weight"] == nil
+        output = tied
             ? embedding
-            : try Matrix(file, "output.weight", rows: c.vocabSize, columns: d)
+            : try Matrix(file, "output.weight", rows: c.vocabSize, columns: d, activations: a)
     }
 
     public func forward(_ chunks: [SequenceChunk], cache: KVCache) throws -> [[Float]] {

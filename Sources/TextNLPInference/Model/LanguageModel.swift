@@ -35,11 +35,11 @@ extension LanguageModel {
 }
 
 /// Builds the model named by `general.architecture`.
-public func loadLanguageModel(_ file: GGUFFile) throws -> any LanguageModel {
+public func loadLanguageModel(_ file: GGUFFile, activations: ActivationPrecision = .automatic) throws -> any LanguageModel {
     let config = try ModelConfig(gguf: file)
     switch config.architecture {
-    case .llama: return try LlamaModel(file, config: config)
-    case .gpt2: return try GPT2Model(file, config: config)
+    case .llama: return try LlamaModel(file, config: config, activations: activations)
+    case .gpt2: return try GPT2Model(file, config: config, activations: activations)
     }
 }
 

@@ -6,17 +6,17 @@ struct LlamaLayer: Sendable {
     let wq: Matrix, wk: Matrix, wv: Matrix, wo: Matrix
     let gate: Matrix, up: Matrix, down: Matrix
 
-    init(_ f: GGUFFile, _ i: Int, _ c: ModelConfig) throws {
+    init(_ f: GGUFFile, _ i: Int, _ c: ModelConfig, _ a: ActivationPrecision) throws {
         let p = "blk.\(i)."
         attnNorm = try Vector(f, p + "attn_norm.weight", count: c.embeddingLength)
         ffnNorm = try Vector(f, p + "ffn_norm.weight", count: c.embeddingLength)
-        wq = try Matrix(f, p + "attn_q.weight", rows: c.embeddingLength, columns: c.embeddingLength)
-        wk = try Matrix(f, p + "attn_k.weight", rows: c.kvDim, columns: c.embeddingLength)
-        wv = try Matrix(f, p + "attn_v.weight", rows: c.kvDim, columns: c.embeddingLength)
-        wo = try Matrix(f, p + "attn_output.weight", rows: c.embeddingLength, columns: c.embeddingLength)
-        gate = try Matrix(f, p + "ffn_gate.weight", rows: c.feedForwardLength, columns: c.embeddingLength)
-        up = try Matrix(f, p + "ffn_up.weight", rows: c.feedForwardLength, columns: c.embeddingLength)
-        down = try Matrix(f, p + "ffn_down.weight", rows: c.embeddingLength, columns: c.feedForwardLength)
+        wq = try Matrix(f, p + "attn_q.weight", rows: c.embeddingLength, columns: c.embeddingLength, activations: a)
+        wk = try Matrix(f, p + "attn_k.weight", rows: c.kvDim, columns: c.embeddingLength, activations: a)
+        wv = try Matrix(f, p + "attn_v.weight", rows: c.kvDim, columns: c.embeddingLength, activations: a)
+        wo = try Matrix(f, p + "attn_output.weight", rows: c.embeddingLength, columns: c.embeddingLength, activations: a)
+        gate = try Matrix(f, p + "ffn_gate.weight", rows: c.feedForwardLength, columns: c.embeddingLength, activations: a)
+        up = try Matrix(f, p + "ffn_up.weight", rows: c.feedForwardLength, columns: c.embeddingLength, activations: a)
+        down = try Matrix(f, p + "ffn_down.weight", rows: c.embeddingLength, columns: c.feedForwardLength, activations: a)
     }
 }
 
@@ -27,14 +27,16 @@ public final class LlamaModel: LanguageModel {
     let outputNorm: Vector
     let output: Matrix         // (vocab, C); the embedding when tied
 
-    init(_ file: GGUFFile, config c: ModelConfig) throws {
+    init(_ file: GGUFFile, config c: ModelConfig, activations a: ActivationPrecision) throws {
         config = c
-        embedding = try Matrix(file, "token_embd.weight", rows: c.vocabSize, columns: c.embeddingLength)
-        layers = try (0..<c.blockCount).map { try LlamaLayer(file, $0, c) }
+        // Only a tied embedding is multiplied (as the output head); otherwise rows are just looked up.
+        let tied = file.tensorsByName["output.weight"] == nil
+        embedding = try Matrix(file, "token_embd.weight", rows: c.vocabSize, columns: c.embeddingLength, activations: tied ? a : .f32)
+        layers = try (0..<c.blockCount).map { try LlamaLayer(file, $0, c, a) }
         outputNorm = try Vector(file, "output_norm.weight", count: c.embeddingLength)
-        output = file.tensorsByName["output.weight"] == nil
+        output = tied
             ? embedding
-            : try Matrix(file, "output.weight", rows: c.vocabSize, columns: c.embeddingLength)
+            : try Matrix(file, "output.weight", rows: c.vocabSize, columns: c.embeddingLength, activations: a)
     }
 
     public func forward(_ chunks: [SequenceChunk], cache: KVCache) throws -> [[Float]] {

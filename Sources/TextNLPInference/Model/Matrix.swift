@@ -13,6 +13,8 @@ public struct Matrix: @unchecked Sendable {
     enum Storage {
         case f32([Float])
         case quantized(GGMLType, UnsafeRawPointer, MappedFile)
+        /// Also repacked for int8 products; the mapped original serves row lookups and references.
+        case packed(PackedWeights, GGMLType, UnsafeRawPointer, MappedFile)
     }
 
     let storage: Storage
@@ -28,7 +30,8 @@ public struct Matrix: @unchecked Sendable {
     public static let keepQuantized = ProcessInfo.processInfo.environment["TEXTNLP_WEIGHTS"] != "f32"
 
     /// The tensor `name` of `file`, checked to be `rows` × `columns`.
-    public init(_ file: GGUFFile, _ name: String, rows: Int, columns: Int, quantized: Bool = Matrix.keepQuantized) throws {
+    public init(_ file: GGUFFile, _ name: String, rows: Int, columns: Int, quantized: Bool = Matrix.keepQuantized,
+                activations: ActivationPrecision = .automatic) throws {
         let info = try file.tensor(name)
         guard info.shape == [columns, rows] else {
             throw GGUFError.wrongTensorShape(path: file.path, tensor: name, expected: [columns, rows], actual: info.shape)
@@ -36,7 +39,12 @@ public struct Matrix: @unchecked Sendable {
         self.rows = rows
         self.columns = columns
         if quantized && (info.type == .q4_1 || info.type == .q8_0) {
-            storage = .quantized(info.type, file.mapping.base + info.offset, file.mapping)
+            let base = file.mapping.base + info.offset
+            if activations == .int8, let packed = PackedWeights(type: info.type, base: base, rows: rows, columns: columns) {
+                storage = .packed(packed, info.type, base, file.mapping)
+            } else {
+                storage = .quantized(info.type, base, file.mapping)
+            }
         } else {
             storage = .f32(Dequantize.tensor(info, in: file))
         }
@@ -46,7 +54,7 @@ public struct Matrix: @unchecked Sendable {
     public var dequantized: [Float] {
         switch storage {
         case .f32(let v): return v
-        case .quantized(let type, let base, _):
+        case .quantized(let type, let base, _), .packed(_, let type, let base, _):
             return [Float](unsafeUninitializedCapacity: rows * columns) { buffer, n in
                 if let out = buffer.baseAddress { Dequantize.row(type, base, out, count: rows * columns) }
                 n = rows * columns
@@ -66,6 +74,11 @@ public struct Matrix: @unchecked Sendable {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(rows), Int32(columns), 1,
                                 x, Int32(columns), w.baseAddress, Int32(columns), 0, y, Int32(rows))
                 }
+            }
+        case .packed(let packed, let type, let base, _):
+            if tnlp_matmul_packed(packed.pointer, x, Int32(count), y, Matrix.parallelThreshold) != 0 {
+                // Out of memory for the quantized activations: the f32 products (close, not bit-identical).
+                tnlp_matmul(type == .q4_1 ? 0 : 1, base, Int32(rows), Int32(columns), x, Int32(count), y, Matrix.parallelThreshold)
             }
         case .quantized(let type, let base, _):
             tnlp_matmul(type == .q4_1 ? 0 : 1, base, Int32(rows), Int32(columns), x, Int32(count), y, Matrix.parallelThreshold)
@@ -88,12 +101,25 @@ public struct Matrix: @unchecked Sendable {
         }
     }
 
+    /// Whether products use the int8 kernels.
+    public var activations: ActivationPrecision {
+        if case .packed = storage { return .int8 }
+        return .f32
+    }
+
+    /// The portable reference of the int8 products (the same arithmetic, one output at a time); nil when the
+    /// matrix does not use them.
+    func applyInt8Reference(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) -> Bool? {
+        guard case .packed(let packed, _, _, _) = storage else { return nil }
+        return tnlp_matmul_packed_reference(packed.pointer, x, Int32(count), y) == 0
+    }
+
     /// Row `index` as f32 (for embedding lookups).
     public func copyRow(_ index: Int, into y: UnsafeMutablePointer<Float>) {
         switch storage {
         case .f32(let values):
             values.withUnsafeBufferPointer { w in y.update(from: w.baseAddress! + index * columns, count: columns) }
-        case .quantized(let type, let base, _):
+        case .quantized(let type, let base, _), .packed(_, let type, let base, _):
             let rowBytes = type.byteCount(elements: columns) ?? 0
             Dequantize.row(type, base + index * rowBytes, y, count: columns)
         }

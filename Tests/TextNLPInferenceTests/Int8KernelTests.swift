@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import TextNLPInference
+
+/// The int8 (AVX-512 VNNI) products against their portable reference, bit for bit, and against the exact
+/// f32 product of the dequantized weights within the error of 8-bit activations.
+struct Int8KernelTests {
+    static func matrix(_ name: String) throws -> Matrix {
+        let file = try GGUFFile(path: Support.smolLM2Path)
+        let info = try file.tensor(name)
+        return try Matrix(file, name, rows: info.shape[1], columns: info.shape[0], quantized: true, activations: .int8)
+    }
+
+    /// Activations shaped like a transformer's: mostly small, a few large outliers per token.
+    static func activations(_ count: Int, columns: Int, seed: UInt64) -> [Float] {
+        var x = KernelTests.random(count * columns, seed: seed)
+        for t in 0..<count { x[t * columns + (t * 37) % columns] = 9 + Float(t) }
+        return x
+    }
+
+    @Test(arguments: ["blk.0.ffn_down.weight", "blk.3.attn_q.weight", "blk.5.attn_k.weight", "token_embd.weight"])
+    func simdKernelEqualsThePortableReference(name: String) throws {
+        let m = try Self.matrix(name)
+        #expect(m.activations == .int8)
+        for count in [1, 7, 17] {
+            let x = Self.activations(count, columns: m.columns, seed: UInt64(count))
+            var fast = [Float](repeating: 0, count: count * m.rows), slow = fast
+            m.apply(x, count: count, into: &fast)
+            #expect(m.applyInt8Reference(x, count: count, into: &slow) == true)
+            let differing = zip(fast, slow).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(name), \(count) tokens: \(differing) outputs differ from the reference")
+        }
+    }
+
+    @Test(arguments: ["blk.0.ffn_down.weight", "blk.3.attn_q.weight", "token_embd.weight"])
+    func int8ProductIsCloseToTheExactOne(name: String) throws {
+        let m = try Self.matrix(name)
+        let rows = min(m.rows, 512), count = 5
+        let x = Self.activations(count, columns: m.columns, seed: 3)
+        var fast = [Float](repeating: 0, count: count * m.rows)
+        m.apply(x, count: count, into: &fast)
+        let w = m.dequantized
+        var worst: Float = 0, largest: Float = 0
+        for t in 0..<count {
+            for r in 0..<rows {
+                var sum: Float = 0
+                for c in 0..<m.columns { sum += w[r * m.columns + c] * x[t * m.columns + c] }
+                worst = max(worst, abs(sum - fast[t * m.rows + r]))
+                largest = max(largest, abs(sum))
+            }
+        }
+        // 8-bit activations: each block's values are off by at most half a step (max|x| / 254).
+        #expect(worst < 0.01 * largest, "\(name): largest difference \(worst), largest output \(largest)")
+        #expect(worst > 0, "the int8 product should not be the exact one")
+    }
+
+    @Test func aTokensOutputsAreTheSameAloneAndInAnyBatch() throws {
+        let m = try Self.matrix("blk.2.ffn_gate.weight")
+        let count = 19
+        let x = Self.activations(count, columns: m.columns, seed: 5)
+        var batch = [Float](repeating: 0, count: count * m.rows)
+        m.apply(x, count: count, into: &batch)
+        for t in [0, 8, 18] {
+            var alone = [Float](repeating: 0, count: m.rows)
+            x.withUnsafeBufferPointer { m.apply($0.baseAddress! + t * m.columns, count: 1, into: &alone) }
+            #expect(Array(batch[(t * m.rows)..<((t + 1) * m.rows)]) == alone)
+        }
+    }
+
+    @Test func shapesThePanelsDoNotFitAreNotPacked() {
+        let bytes = [UInt8](repeating: 0, count: 34 * 16 * 2)
+        bytes.withUnsafeBytes { raw in
+            let base = raw.baseAddress!
+            #expect(PackedWeights(type: .q4_1, base: base, rows: 10, columns: 64) == nil)   // rows not a multiple of 16
+            #expect(PackedWeights(type: .q8_0, base: base, rows: 16, columns: 48) == nil)   // columns not a multiple of 32
+            #expect(PackedWeights(type: .q8_0, base: base, rows: 16, columns: 64) != nil)
+        }
+    }
+}
