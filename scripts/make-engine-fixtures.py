@@ -24,7 +24,7 @@ from chat_templates import CONVERSATIONS, FAMILY_TEMPLATES  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 FIX = os.path.join(ROOT, "Tests", "TextNLPInferenceTests", "Fixtures")
 MODEL = os.path.join(ROOT, "Models", "SmolLM2-135M-Instruct.Q4_1.gguf")
-F32_TYPE = 0  # GGML_TYPE_F32, for an f32 KV cache in the reference runs
+F16_TYPE = 1  # GGML_TYPE_F16: an f16 KV cache (llama.cpp's default, and textnlp's cache type)
 
 PLAIN = [
     "The capital of France is",
@@ -58,7 +58,7 @@ def write_json(name, value):
 
 def load(path, n_ctx=2048):
     return Llama(path, n_ctx=n_ctx, n_threads=2, n_batch=512, verbose=False, logits_all=True,
-                 type_k=F32_TYPE, type_v=F32_TYPE, flash_attn=False)
+                 type_k=F16_TYPE, type_v=F16_TYPE, flash_attn=False)
 
 
 def render(template, messages, bos="", eos="", add_generation_prompt=True):
@@ -176,7 +176,7 @@ def engine_fixtures(vocab):
         row["greedy_q4_1"] = greedy(refq, row["prompt_ids"], GREEDY_TOKENS)
         # The quantized model teacher-forced on the same ids: llama.cpp's int8-activation arithmetic.
         row["q4_1_top_ids"], row["q4_1_top_logits"] = teacher_forced(refq, row["teacher_ids"])
-    write_json("engine.json", {"model": "smollm2-135m-instruct", "reference": "llama.cpp on an f32 copy (gguf-py dequantised), f32 KV cache; q4_1_*: on the Q4_1 file itself",
+    write_json("engine.json", {"model": "smollm2-135m-instruct", "reference": "llama.cpp on an f32 copy (gguf-py dequantised), f16 KV cache; q4_1_*: on the Q4_1 file itself",
                                "prompts": rows})
 
 
@@ -336,7 +336,7 @@ def tiny_fixtures():
         logits = np.array(llm.scores[: len(ids)])
         out[name] = {"file": f"tiny-{name}.gguf", "ids": ids, "logits": [[float(x) for x in row] for row in logits]}
         del llm
-    write_json("tiny.json", {"reference": "llama.cpp via llama-cpp-python 0.3.36, f32 KV cache", "models": out})
+    write_json("tiny.json", {"reference": "llama.cpp via llama-cpp-python 0.3.36, f16 KV cache", "models": out})
 
 
 def main():

@@ -77,7 +77,7 @@ enum Concatenation {
                 hash.update(data)
                 bytes += data.count
                 do { try handle.write(contentsOf: data) } catch {
-                    throw PipelineError.io(path: path, reason: "write failed (\(error.localizedDescription))")
+                    throw PipelineError.writeFailed(path: path, error)
                 }
             }
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Failures while running a pipeline. Each names the file, line, row or field it concerns.
 public enum PipelineError: Error, Equatable, CustomStringConvertible {
     case io(path: String, reason: String)
@@ -24,5 +26,15 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
         case .io, .compression: true
         default: false
         }
+    }
+}
+
+extension PipelineError {
+    /// A failed write to `path`, saying plainly when the disk is full.
+    public static func writeFailed(path: String, _ error: any Error) -> PipelineError {
+        let full = (error as? CocoaError)?.code == .fileWriteOutOfSpace || (error as? POSIXError)?.code == .ENOSPC
+            || ((error as NSError).domain == NSPOSIXErrorDomain && (error as NSError).code == Int(ENOSPC))
+        return .io(path: path, reason: full ? "write failed: no space left on the device (the disk is full)"
+                                            : "write failed (\(error.localizedDescription))")
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import TextNLPInference
@@ -20,20 +21,51 @@ struct KernelTests {
         #expect(worst < 1e-4)
     }
 
-    @Test(arguments: [(0, 5), (4, 1), (9, 6)])
-    func attentionMatchesNaive(start: Int, count: Int) {
-        let heads = 4, kvHeads = 2, hd = 8, kvDim = kvHeads * hd, qDim = heads * hd
-        let total = start + count
-        var cacheK = Self.random(total * kvDim, seed: 3), cacheV = Self.random(total * kvDim, seed: 4)
-        let k = Array(cacheK[(start * kvDim)...]), v = Array(cacheV[(start * kvDim)...])
-        let q = Self.random(count * qDim, seed: 5)
-        var fast = [Float](repeating: 0, count: count * qDim), slow = fast
-        Attention.run(q: q, k: k, v: v, out: &fast, count: count, start: start, cacheK: &cacheK, cacheV: &cacheV,
-                      heads: heads, kvHeads: kvHeads, headDim: hd)
-        Attention.naive(q: q, out: &slow, count: count, start: start, cacheK: cacheK, cacheV: cacheV,
-                        heads: heads, kvHeads: kvHeads, headDim: hd)
+    /// The batched attention over the f16 cache against the naive loops on the same (f16-rounded) keys and
+    /// values: several chunks of different sequences in one call, head sizes of both kernels (64: AVX-512; 8: portable).
+    @Test(arguments: [(64, 9, 3), (8, 4, 2), (128, 4, 4)])
+    func attentionMatchesNaive(hd: Int, heads: Int, kvHeads: Int) {
+        let kvDim = kvHeads * hd, qDim = heads * hd
+        let chunks = [(start: 0, count: 5), (start: 40, count: 1), (start: 9, count: 23)]
+        let total = chunks.reduce(0) { $0 + $1.count }
+        let q = Self.random(total * qDim, seed: 5), k = Self.random(total * kvDim, seed: 3), v = Self.random(total * kvDim, seed: 4)
+        var fast = [Float](repeating: 0, count: total * qDim), slow = fast
+        var parts: [Attention.Chunk] = [], caches: [(k: [Float], v: [Float])] = []
+        var row = 0
+        for (n, c) in chunks.enumerated() {
+            let seq = KVCache.Sequence(layers: 1, kvDim: kvDim)
+            seq.grow(to: KVCache.rounded(c.start + c.count))
+            // Earlier positions of the sequence, as if decoded before.
+            let earlier = Self.random(c.start * kvDim * 2, seed: UInt64(10 + n))
+            for p in 0..<c.start {
+                earlier.withUnsafeBufferPointer { e in
+                    tnlp_kv_store(seq.keys[0], seq.values[0], Int32(kvDim), Int32(p), e.baseAddress! + p * kvDim, e.baseAddress! + (c.start + p) * kvDim)
+                }
+            }
+            parts.append(Attention.Chunk(sequence: seq, row: row, count: c.count, start: c.start))
+            row += c.count
+            caches.append(([], []))
+        }
+        Attention.run(q: q, k: k, v: v, out: &fast, chunks: parts, layer: 0, heads: heads, kvHeads: kvHeads, headDim: hd)
+        for (n, part) in parts.enumerated() {
+            var ck = [Float](repeating: 0, count: (part.start + part.count) * kvDim), cv = ck
+            for p in 0..<(part.start + part.count) {
+                tnlp_kv_load(part.sequence.keys[0], part.sequence.values[0], Int32(kvDim), Int32(p), &ck[p * kvDim], &cv[p * kvDim])
+            }
+            q.withUnsafeBufferPointer { q in
+                slow.withUnsafeMutableBufferPointer { out in
+                    Attention.naive(q: q.baseAddress! + part.row * qDim, out: out.baseAddress! + part.row * qDim, count: part.count,
+                                    start: part.start, cacheK: ck, cacheV: cv, heads: heads, kvHeads: kvHeads, headDim: hd)
+                }
+            }
+            _ = n
+        }
         let worst = zip(fast, slow).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst < 1e-5)
+        #expect(worst < 1e-5, "head size \(hd): largest difference \(worst)")
+        // The chunk's keys went into the cache, rounded to f16.
+        var back = [Float](repeating: 0, count: kvDim), backV = back
+        tnlp_kv_load(parts[2].sequence.keys[0], parts[2].sequence.values[0], Int32(kvDim), 9 + 4, &back, &backV)
+        #expect(back == (0..<kvDim).map { Float(Float16(k[(5 + 1 + 4) * kvDim + $0])) })
     }
 
     @Test func geluFollowsGGMLsHalfPrecisionTable() {

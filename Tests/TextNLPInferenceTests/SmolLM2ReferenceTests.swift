@@ -56,14 +56,16 @@ struct SmolLM2ReferenceTests {
         return result
     }
 
-    /// f32 activations: the same arithmetic as the reference, up to summation order.
+    /// f32 activations: the same arithmetic as the reference (f16 KV cache on both sides), up to summation
+    /// order and the f16 roundings that order can flip (with f32 caches on both sides: within 1e-4).
     @Test func f32ActivationsMatchTheF32Reference() throws {
         let r = try Self.teacherForced(.f32)
         print("teacher-forced, f32 activations: best token agrees at \(r.agree)/\(r.decisive) decisive positions; "
               + "logit difference largest \(r.worst), mean \(r.mean)")
         #expect(r.decisive > 500)
         #expect(r.agree == r.decisive)
-        #expect(r.worst < 0.02)
+        #expect(r.worst < 0.06)
+        #expect(r.mean < 0.006)
     }
 
     /// int8 activations move the logits as much as llama.cpp's own Q4_1 arithmetic does (llama.cpp on the Q4_1

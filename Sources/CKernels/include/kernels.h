@@ -3,17 +3,13 @@
 
 #include <stddef.h>
 #include "packed.h"
+#include "attention.h"
 
 /// y[t * ldy + r] = dot(row r of W, x[t * cols ...]) for rows [r0, r1) and tokens [0, n).
 /// W is `rows` rows of `cols` weights in ggml's Q4_1 (20-byte blocks of 32) or Q8_0 (34-byte blocks of 32)
 /// layout; x is f32. Each dot product is computed the same way whatever n is (batch invariance).
 void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy);
 void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy);
-
-/// Attention of one query token against `total` cached positions, every head:
-/// q (heads·hd), K and V rows of kvHeads·hd, out (heads·hd); `scores` needs `total` floats.
-void tnlp_attention_one(const float *q, const float *k, const float *v, float *out, int total,
-                        int heads, int kv_heads, int hd, float scale, float *scores);
 
 /// Runs fn(ctx, part, parts) for part in [0, parts) on the pool's threads and the caller; returns when all are done.
 typedef void (*tnlp_task_fn)(void *ctx, int part, int parts);

@@ -87,7 +87,7 @@ public actor GenerationEngine {
     /// The most KV memory a request can take: its prompt plus its token limit, within the context.
     private func reservation(_ r: GenerationRequest) -> Int {
         let c = model.config
-        return min(r.prompt.count + r.maxTokens, contextLength) * c.blockCount * c.kvDim * 2 * MemoryLayout<Float>.size
+        return KVCache.rounded(min(r.prompt.count + r.maxTokens, contextLength)) * KVCache.bytesPerPosition(layers: c.blockCount, kvDim: c.kvDim)
     }
 
     private func cancel(_ id: Int) {

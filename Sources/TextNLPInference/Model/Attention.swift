@@ -1,28 +1,40 @@
 import CKernels
 
-/// Causal self-attention of one chunk of a sequence against its KV cache.
+/// Causal self-attention of a batch's chunks against their sequences' KV caches (f16, see attention.h).
 enum Attention {
-    /// Writes the chunk's keys and values into the cache, then attends.
-    /// q: (T, heads·hd), k, v: (T, kvHeads·hd), out: (T, heads·hd); cache rows: (positions, kvHeads·hd).
-    static func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                    out: UnsafeMutablePointer<Float>, count t: Int, start: Int,
-                    cacheK: UnsafeMutablePointer<Float>, cacheV: UnsafeMutablePointer<Float>,
-                    heads: Int, kvHeads: Int, headDim hd: Int) {
+    /// A chunk's place: its rows in the batch, its sequence, the position of its first token.
+    struct Chunk {
+        let sequence: KVCache.Sequence
+        let row: Int
+        let count: Int
+        let start: Int
+    }
+
+    /// Writes every chunk's keys and values of `layer` into the caches, then attends, all rows at once over
+    /// the cores. q, out: (N, heads·hd); k, v: (N, kvHeads·hd). Every query row runs the same kernel over
+    /// exactly the positions it may see, so a token's result does not depend on how its prompt was split
+    /// into chunks or on what else is in the batch.
+    static func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                    chunks: [Chunk], layer: Int, heads: Int, kvHeads: Int, headDim hd: Int) {
         let kvDim = kvHeads * hd, qDim = heads * hd
-        (cacheK + start * kvDim).update(from: k, count: t * kvDim)
-        (cacheV + start * kvDim).update(from: v, count: t * kvDim)
+        var rows: [tnlp_attention_row] = []
+        for c in chunks {
+            let keys = c.sequence.keys[layer], values = c.sequence.values[layer]
+            for i in 0..<c.count {
+                let r = c.row + i
+                tnlp_kv_store(keys, values, Int32(kvDim), Int32(c.start + i), k + r * kvDim, v + r * kvDim)
+                rows.append(tnlp_attention_row(q: q + r * qDim, keys: keys, values: values, out: out + r * qDim, total: Int32(c.start + i + 1)))
+            }
+        }
         let scale = 1 / Float(hd).squareRoot()
-        // Every query row runs the same kernel as a decoding step, over exactly the positions it may see,
-        // so a token's attention does not depend on how its prompt was split into chunks or on what else
-        // is in the batch (batch invariance; BLAS would pick its blocking by the chunk's size).
-        var scores = [Float](repeating: 0, count: start + t)
-        for i in 0..<t {
-            tnlp_attention_one(q + i * qDim, cacheK, cacheV, out + i * qDim, Int32(start + i + 1),
-                               Int32(heads), Int32(kvHeads), Int32(hd), scale, &scores)
+        if tnlp_attention(rows, Int32(rows.count), Int32(heads), Int32(kvHeads), Int32(hd), scale, Matrix.parallelThreshold) != 0 {
+            // Out of memory for the scores (a few KB): one row at a time, the same arithmetic.
+            for var row in rows { _ = tnlp_attention(&row, 1, Int32(heads), Int32(kvHeads), Int32(hd), scale, Int.max) }
         }
     }
 
-    /// The naive reference of `run` (after the cache holds the chunk): loops, no BLAS.
+    /// The naive reference for one chunk, on f32 cache rows (positions, kvHeads·hd) that already hold it;
+    /// queries and weights rounded to f16 as the kernel (and llama.cpp) does.
     static func naive(q: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, count t: Int, start: Int,
                       cacheK: UnsafePointer<Float>, cacheV: UnsafePointer<Float>,
                       heads: Int, kvHeads: Int, headDim hd: Int) {
@@ -35,13 +47,13 @@ enum Attention {
                 var w = [Float](repeating: 0, count: n)
                 for j in 0..<n {
                     var dot: Float = 0
-                    for d in 0..<hd { dot += q[i * qDim + h * hd + d] * cacheK[j * kvDim + g * hd + d] }
+                    for d in 0..<hd { dot += Float(Float16(q[i * qDim + h * hd + d])) * cacheK[j * kvDim + g * hd + d] }
                     w[j] = dot * scale
                 }
                 w.withUnsafeMutableBufferPointer { Kernels.softmax($0.baseAddress!, valid: n, width: n) }
                 for d in 0..<hd {
                     var acc: Float = 0
-                    for j in 0..<n { acc += w[j] * cacheV[j * kvDim + g * hd + d] }
+                    for j in 0..<n { acc += Float(Float16(w[j])) * cacheV[j * kvDim + g * hd + d] }
                     out[i * qDim + h * hd + d] = acc
                 }
             }

@@ -78,17 +78,12 @@ public final class GPT2Model: LanguageModel {
                     v[i * kvDim + j] = qkv[i * fused + dim + kvDim + j]
                 }
             }
-            for (ci, chunk) in chunks.enumerated() where !chunk.tokens.isEmpty {
-                let row = batch.offsets[ci], seq = sequences[ci]
-                q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
-                att.withUnsafeMutableBufferPointer { att in
-                seq.keys[l].withUnsafeMutableBufferPointer { ck in seq.values[l].withUnsafeMutableBufferPointer { cv in
-                    Attention.run(q: q.baseAddress! + row * dim, k: k.baseAddress! + row * kvDim, v: v.baseAddress! + row * kvDim,
-                                  out: att.baseAddress! + row * dim, count: chunk.tokens.count, start: chunk.start,
-                                  cacheK: ck.baseAddress!, cacheV: cv.baseAddress!,
-                                  heads: c.headCount, kvHeads: c.headCountKV, headDim: c.headDim)
-                }}}}}}
-            }
+            let parts = chunks.indices.map { Attention.Chunk(sequence: sequences[$0], row: batch.offsets[$0], count: chunks[$0].tokens.count, start: chunks[$0].start) }
+            q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
+            att.withUnsafeMutableBufferPointer { att in
+                Attention.run(q: q.baseAddress!, k: k.baseAddress!, v: v.baseAddress!, out: att.baseAddress!, chunks: parts, layer: l,
+                              heads: c.headCount, kvHeads: c.headCountKV, headDim: c.headDim)
+            }}}}
             layer.wo.apply(att, count: n, into: &h)
             Kernels.addBias(&h, layer.woBias.values, count: n)
             Kernels.add(&x, h, count: n * dim)

@@ -1,17 +1,48 @@
-/// Keys and values of every layer for each live sequence, grown on demand.
-/// Layout per layer and sequence: (positions, kvDim), row-major.
+import CKernels
+
+/// Keys and values of every layer for each live sequence, in f16, grown on demand.
+/// Layout per layer and sequence (see attention.h): keys in tiles of 16 positions, values as rows.
 public final class KVCache {
     public let layers: Int
     public let kvDim: Int
     public let maxPositions: Int
 
+    /// Bytes one position of one sequence takes, all layers, keys and values.
+    public static func bytesPerPosition(layers: Int, kvDim: Int) -> Int { layers * kvDim * 2 * MemoryLayout<UInt16>.size }
+
+    /// Capacity for `positions`: whole key tiles.
+    static func rounded(_ positions: Int) -> Int { (positions + Int(TNLP_KV_TILE) - 1) / Int(TNLP_KV_TILE) * Int(TNLP_KV_TILE) }
+
     final class Sequence {
-        var capacity = 0
-        var keys: [[Float]]
-        var values: [[Float]]
-        init(layers: Int) {
-            keys = Array(repeating: [], count: layers)
-            values = Array(repeating: [], count: layers)
+        private(set) var capacity = 0
+        private(set) var keys: [UnsafeMutablePointer<UInt16>]
+        private(set) var values: [UnsafeMutablePointer<UInt16>]
+        let kvDim: Int
+
+        init(layers: Int, kvDim: Int) {
+            self.kvDim = kvDim
+            keys = (0..<layers).map { _ in UnsafeMutablePointer<UInt16>.allocate(capacity: 0) }
+            values = (0..<layers).map { _ in UnsafeMutablePointer<UInt16>.allocate(capacity: 0) }
+        }
+
+        /// Grows every layer to `newCapacity` positions (a multiple of the tile), keeping what is stored.
+        func grow(to newCapacity: Int) {
+            let old = capacity * kvDim, new = newCapacity * kvDim
+            func moved(_ p: UnsafeMutablePointer<UInt16>) -> UnsafeMutablePointer<UInt16> {
+                let q = UnsafeMutablePointer<UInt16>.allocate(capacity: new)
+                q.update(from: p, count: old)
+                (q + old).initialize(repeating: 0, count: new - old)
+                p.deallocate()
+                return q
+            }
+            keys = keys.map(moved)
+            values = values.map(moved)
+            capacity = newCapacity
+        }
+
+        deinit {
+            keys.forEach { $0.deallocate() }
+            values.forEach { $0.deallocate() }
         }
     }
 
@@ -26,20 +57,16 @@ public final class KVCache {
     }
 
     /// Bytes held by all sequences.
-    public var bytes: Int { sequences.values.reduce(0) { $0 + $1.capacity * kvDim * layers * 2 * 4 } }
+    public var bytes: Int { sequences.values.reduce(0) { $0 + $1.capacity * Self.bytesPerPosition(layers: layers, kvDim: kvDim) } }
 
     /// Makes room for `positions` positions in sequence `slot`, creating it if needed.
     func reserve(slot: Int, positions: Int) throws {
         guard positions <= maxPositions else { throw ModelError.contextOverflow(needed: positions, context: maxPositions) }
-        let seq = sequences[slot] ?? Sequence(layers: layers)
+        let seq = sequences[slot] ?? Sequence(layers: layers, kvDim: kvDim)
         sequences[slot] = seq
         guard positions > seq.capacity else { return }
-        let newCapacity = max(positions, min(maxPositions, limits[slot] ?? maxPositions, max(64, seq.capacity * 2)))
-        for l in 0..<layers {
-            seq.keys[l].append(contentsOf: repeatElement(0, count: (newCapacity - seq.capacity) * kvDim))
-            seq.values[l].append(contentsOf: repeatElement(0, count: (newCapacity - seq.capacity) * kvDim))
-        }
-        seq.capacity = newCapacity
+        let ceiling = min(maxPositions, limits[slot] ?? maxPositions)
+        seq.grow(to: Self.rounded(max(positions, min(ceiling, max(64, seq.capacity * 2)))))
     }
 
     /// Frees a sequence's memory.

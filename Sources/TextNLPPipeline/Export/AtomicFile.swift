@@ -38,7 +38,7 @@ public enum AtomicFile {
     public static func write(to path: String, bytes: [UInt8]) throws {
         try write(to: path) { handle in
             do { try handle.write(contentsOf: Data(bytes)) } catch {
-                throw PipelineError.io(path: path, reason: "write failed (\(error.localizedDescription))")
+                throw PipelineError.writeFailed(path: path, error)
             }
         }
     }

@@ -76,7 +76,7 @@ public final class ZstdWriter {
         do {
             try handle.write(contentsOf: Data(bytes))
         } catch {
-            throw PipelineError.io(path: path, reason: "write failed (\(error.localizedDescription))")
+            throw PipelineError.writeFailed(path: path, error)
         }
     }
 
