@@ -102,6 +102,7 @@ public struct LoadedModel: Sendable {
         entry = resolved.entry
         tokenizer = try Tokenizer(gguf: file)
         model = try loadLanguageModel(file, activations: activations)
+        if activations == .int8 { file.mapping.releaseResidentPages() }   // the products read the packed copies
         loadSeconds = Date().timeIntervalSince(start)
     }
 

@@ -17,6 +17,8 @@ struct Bench: ParsableCommand {
     var batch: String = "1,8,32,64"
     @Option(help: "Prompt tokens processed per forward pass at most (the prefill chunk budget).")
     var maxBatchTokens: Int = 512
+    @Option(help: "Context window of each sequence (default: --pp + --tg). The KV cache grows with what a sequence holds, not with its window.")
+    var context: Int?
     @Flag(help: "Print one JSON object per batch size and line.")
     var json = false
 
@@ -36,19 +38,22 @@ struct Bench: ParsableCommand {
     func run() throws {
         let loaded = try modelOptions.load()
         let model = loaded.model
-        guard pp + tg <= model.config.contextLength else {
-            throw CLIError.failed("--pp + --tg = \(pp + tg) exceeds the context of \(model.config.contextLength)", exitCode: 2)
+        let window = context ?? pp + tg
+        guard pp + tg <= window, window <= model.config.contextLength else {
+            throw CLIError.failed("--pp + --tg = \(pp + tg) must fit in --context \(window), at most the model's \(model.config.contextLength)", exitCode: 2)
         }
         if !json {
-            Output.line(String(format: "model %@, load %.2f s, pp %d, tg %d", loaded.file.path, loaded.loadSeconds, pp, tg))
+            Output.line(String(format: "model %@, load %.2f s, pp %d, tg %d, context %d, activations %@", loaded.file.path, loaded.loadSeconds,
+                               pp, tg, window, ActivationPrecision.automatic.rawValue))
             Output.line("|    B |   PP |   TG |   T_PP s |  S_PP t/s |   T_TG s |  S_TG t/s |")
         }
         for b in try batchSizes() {
-            let r = try measure(model, batch: b)
+            let r = try measure(model, batch: b, context: window)
             if json {
                 Output.line(try Output.json(["batch": b, "pp": pp, "tg": tg, "t_pp": r.tPP, "s_pp": Double(b * pp) / r.tPP,
                                              "t_tg": r.tTG, "s_tg": Double(b * tg) / r.tTG, "load_s": loaded.loadSeconds,
-                                             "peak_rss_mb": Self.peakRSSMegabytes()]))
+                                             "peak_rss_mb": Self.peakRSSMegabytes(), "context": window,
+                                             "activations": ActivationPrecision.automatic.rawValue]))
             } else {
                 Output.line(String(format: "| %4d | %4d | %4d | %8.3f | %9.2f | %8.3f | %9.2f |", b, pp, tg, r.tPP,
                                    Double(b * pp) / r.tPP, r.tTG, Double(b * tg) / r.tTG))
@@ -59,11 +64,11 @@ struct Bench: ParsableCommand {
 
     /// Prefills `batch` prompts of `pp` random tokens (chunked within the budget), then decodes `tg`
     /// steps of one token per sequence; greedy, end-of-generation ignored.
-    func measure(_ model: any LanguageModel, batch: Int) throws -> (tPP: Double, tTG: Double) {
+    func measure(_ model: any LanguageModel, batch: Int, context: Int) throws -> (tPP: Double, tTG: Double) {
         var random = RandomSource(seed: 42)
         let vocab = UInt64(model.config.vocabSize)
         let prompts = (0..<batch).map { _ in (0..<pp).map { _ in Int32(truncatingIfNeeded: random.next() % vocab) } }
-        let cache = model.makeCache(maxPositions: pp + tg)
+        let cache = model.makeCache(maxPositions: context)
         var last = [Int32](repeating: 0, count: batch)
         let start = Date()
         var done = [Int](repeating: 0, count: batch)

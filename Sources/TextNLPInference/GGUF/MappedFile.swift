@@ -35,6 +35,12 @@ public final class MappedFile: @unchecked Sendable {
         base = UnsafeRawPointer(pointer)
     }
 
+    /// Lets the kernel drop the pages read so far from this process's resident memory (they come back from
+    /// the page cache if touched again): after weights are repacked, the mapped originals are rarely read.
+    public func releaseResidentPages() {
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), count, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         munmap(UnsafeMutableRawPointer(mutating: base), count)
     }
