@@ -6,6 +6,7 @@
 // products (accumulated in f32), so the two engines compute the same attention.
 #include "attention.h"
 #include "kernels.h"
+#include "vecmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,7 +25,26 @@ static inline size_t key_index(int kv_dim, int pos, int c) {
     return ((size_t)(pos / TNLP_KV_TILE) * kv_dim + c) * TNLP_KV_TILE + pos % TNLP_KV_TILE;
 }
 
+#if defined(__x86_64__)
+__attribute__((target("avx512f,f16c")))
+static void kv_store_avx512(uint16_t *keys, uint16_t *values, int kv_dim, int pos, const float *k, const float *v) {
+    uint16_t *tile = keys + (size_t)(pos / TNLP_KV_TILE) * kv_dim * TNLP_KV_TILE + pos % TNLP_KV_TILE;
+    for (int c = 0; c < kv_dim; c += 16) {
+        uint16_t h[16];
+        _mm256_storeu_si256((__m256i *)h, _mm512_cvtps_ph(_mm512_loadu_ps(k + c), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        for (int i = 0; i < 16; i++) tile[(size_t)(c + i) * TNLP_KV_TILE] = h[i];
+        _mm256_storeu_si256((__m256i *)(values + (size_t)pos * kv_dim + c),
+                            _mm512_cvtps_ph(_mm512_loadu_ps(v + c), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    }
+}
+#endif
+
+static int avx512_attention(int hd);
+
 void tnlp_kv_store(uint16_t *keys, uint16_t *values, int kv_dim, int pos, const float *k, const float *v) {
+#if defined(__x86_64__)
+    if (kv_dim % 16 == 0 && avx512_attention(64)) { kv_store_avx512(keys, values, kv_dim, pos, k, v); return; }
+#endif
     for (int c = 0; c < kv_dim; c++) {
         keys[key_index(kv_dim, pos, c)] = to_half(k[c]);
         values[(size_t)pos * kv_dim + c] = to_half(v[c]);
@@ -36,19 +56,6 @@ void tnlp_kv_load(const uint16_t *keys, const uint16_t *values, int kv_dim, int 
         k[c] = from_half(keys[key_index(kv_dim, pos, c)]);
         v[c] = from_half(values[(size_t)pos * kv_dim + c]);
     }
-}
-
-// e^x for x ≤ 0 (softmax after subtracting the maximum): x = n·ln2 + r, |r| ≤ ln2/2, degree-6 polynomial.
-static const float EXP_LOG2E = 1.44269504f, EXP_LN2_HI = 0.693145752f, EXP_LN2_LO = 1.42860677e-6f;
-static const float EXP_C[7] = { 1.0f, 1.0f, 0.5f, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720 };
-
-static inline float exp_scalar(float x) {
-    if (x < -87.0f) return 0;
-    const float n = nearbyintf(x * EXP_LOG2E);
-    const float r = fmaf(-n, EXP_LN2_LO, fmaf(-n, EXP_LN2_HI, x));
-    float p = EXP_C[6];
-    for (int i = 5; i >= 0; i--) p = fmaf(p, r, EXP_C[i]);
-    return ldexpf(p, (int)n);
 }
 
 // ---- portable path: one (row, kv head) ----
@@ -83,17 +90,6 @@ static void attend_scalar(const tnlp_attention_row *row, int g, int heads, int k
 // ---- AVX-512 path ----
 
 #if defined(__x86_64__)
-__attribute__((target("avx512f,f16c"), always_inline))
-static inline __m512 exp_avx512(__m512 x) {
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(EXP_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m512 r = _mm512_fmadd_ps(_mm512_sub_ps(_mm512_setzero_ps(), n), _mm512_set1_ps(EXP_LN2_LO),
-                                     _mm512_fmadd_ps(_mm512_sub_ps(_mm512_setzero_ps(), n), _mm512_set1_ps(EXP_LN2_HI), x));
-    __m512 p = _mm512_set1_ps(EXP_C[6]);
-    for (int i = 5; i >= 0; i--) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_C[i]));
-    const __mmask16 live = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.0f), _CMP_GE_OQ);
-    return _mm512_maskz_mov_ps(live, _mm512_scalef_ps(p, n));
-}
-
 // Heads [h0, h0 + GH) of KV head g. GH is a constant in each instantiation.
 __attribute__((target("avx512f,f16c"), always_inline))
 static inline void attend_heads_avx512(const tnlp_attention_row *row, int g, int h0, const int GH, int kv_dim, int hd,

@@ -128,19 +128,33 @@ static int vnni_available(void) {
 
 int tnlp_packed_simd(void) { return vnni_available(); }
 
-static int quantize(const tnlp_packed *p, const float *x, int n, int simd, struct activations *a) {
+struct quantize_job {
+    const float *x;
+    struct activations *a;
+    size_t blocks;
+    int simd, exact_s;
+};
+
+static void quantize_part(void *ctx, int part, int parts) {
+    const struct quantize_job *j = ctx;
+    const size_t first = j->blocks * part / parts, last = j->blocks * (part + 1) / parts;
+    for (size_t i = first; i < last; i++) {
+#if defined(__x86_64__)
+        if (j->simd) { quantize_block_avx512(j->x + 32 * i, j->a->q + 32 * i, j->a->d + i, j->a->s + i, j->exact_s); continue; }
+#endif
+        quantize_block_scalar(j->x + 32 * i, j->a->q + 32 * i, j->a->d + i, j->a->s + i, j->exact_s);
+    }
+}
+
+// Each block is quantized on its own, so splitting the blocks over threads changes nothing.
+static int quantize(const tnlp_packed *p, const float *x, int n, int simd, struct activations *a, int threads) {
     const size_t blocks = (size_t)n * p->blocks;
     a->q = malloc(blocks * 32 + 64);
     a->d = malloc(blocks * sizeof(float));
     a->s = malloc(blocks * sizeof(float));
     if (!a->q || !a->d || !a->s) { free(a->q); free(a->d); free(a->s); return -1; }
-    const int exact_s = p->type == 1;
-    for (size_t i = 0; i < blocks; i++) {
-#if defined(__x86_64__)
-        if (simd) { quantize_block_avx512(x + 32 * i, a->q + 32 * i, a->d + i, a->s + i, exact_s); continue; }
-#endif
-        quantize_block_scalar(x + 32 * i, a->q + 32 * i, a->d + i, a->s + i, exact_s);
-    }
+    struct quantize_job job = { x, a, blocks, simd, p->type == 1 };
+    tnlp_parallel(quantize_part, &job, blocks >= 256 ? threads : 1);
     return 0;
 }
 
@@ -178,7 +192,7 @@ static void panel_reference(const tnlp_packed *p, int panel, const struct activa
 
 int tnlp_matmul_packed_reference(const tnlp_packed *p, const float *x, int n, float *y) {
     struct activations a;
-    if (quantize(p, x, n, 0, &a)) return -1;
+    if (quantize(p, x, n, 0, &a, 1)) return -1;
     for (int t = 0; t < n; t++) {
         for (int panel = 0; panel < p->rows / PANEL; panel++) panel_reference(p, panel, &a, t, y + (size_t)t * p->rows + PANEL * panel);
     }
@@ -270,11 +284,12 @@ static void packed_part(void *ctx, int part, int parts) {
 }
 
 int tnlp_matmul_packed(const tnlp_packed *p, const float *x, int n, float *y, long min_parallel) {
-    struct activations a;
-    if (quantize(p, x, n, vnni_available(), &a)) return -1;
-    struct packed_job job = { p, &a, n, y };
     const long macs = (long)p->rows * p->cols * n;
-    tnlp_parallel(packed_part, &job, macs >= min_parallel ? tnlp_threads() : 1);
+    const int threads = macs >= min_parallel ? tnlp_threads() : 1;
+    struct activations a;
+    if (quantize(p, x, n, vnni_available(), &a, threads)) return -1;
+    struct packed_job job = { p, &a, n, y };
+    tnlp_parallel(packed_part, &job, threads);
     release(&a);
     return 0;
 }

@@ -87,7 +87,7 @@ struct SmolLM2ReferenceTests {
         #expect(ours.decisive > 500 && theirs.compared > 5000)
         #expect(ours.mean <= 1.25 * theirs.mean)
         #expect(ours.worst <= 1.5 * theirs.worst)
-        #expect(Double(ours.agree) / Double(ours.decisive) >= Double(theirs.agree) / Double(theirs.decisive) - 0.01)
+        #expect(Double(ours.agree) / Double(ours.decisive) >= Double(theirs.agree) / Double(theirs.decisive) - 0.02)
     }
 
     /// All 14 prompts run together through the engine (batched), greedy, 32 tokens each, against the

@@ -22,6 +22,10 @@ int tnlp_threads(void);
 /// functions above bit for bit.
 void tnlp_matmul(int type, const void *w, int rows, int cols, const float *x, int n, float *y, long min_parallel);
 
+/// gate = silu(gate) · up = gate / (1 + e^-gate) · up, over `count` values; split over the pool's threads when
+/// count · 32 reaches `min_parallel`. A value's result does not depend on the split.
+void tnlp_swiglu(float *gate, const float *up, long count, long min_parallel);
+
 /// 1 when the AVX2+FMA kernels are in use, 0 for the portable ones.
 int tnlp_kernels_simd(void);
 

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Element-wise and normalisation kernels of the forward pass, over `count` rows of `width` values.
@@ -73,12 +74,9 @@ enum Kernels {
         for i in valid..<width { row[i] = 0 }
     }
 
-    /// SwiGLU: gate = silu(gate) * up, in place. gate, up: (T, F).
+    /// SwiGLU: gate = silu(gate) * up, in place. gate, up: (T, F). Vectorized and split over the cores.
     static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
-        }
+        tnlp_swiglu(gate, up, count, Matrix.parallelThreshold)
     }
 
     /// GELU, tanh approximation, in place, as ggml's CPU backend computes it: through half precision
