@@ -7,6 +7,7 @@
 #include "attention.h"
 #include "kernels.h"
 #include "vecmath.h"
+#include "attention_simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,11 +40,12 @@ static void kv_store_avx512(uint16_t *keys, uint16_t *values, int kv_dim, int po
 }
 #endif
 
-static int avx512_attention(int hd);
+static int simd_level(void);
 
 void tnlp_kv_store(uint16_t *keys, uint16_t *values, int kv_dim, int pos, const float *k, const float *v) {
 #if defined(__x86_64__)
-    if (kv_dim % 16 == 0 && avx512_attention(64)) { kv_store_avx512(keys, values, kv_dim, pos, k, v); return; }
+    if (kv_dim % 16 == 0 && simd_level() == 2) { kv_store_avx512(keys, values, kv_dim, pos, k, v); return; }
+    if (kv_dim % 16 == 0 && simd_level() == 1) { tnlp_kv_store_avx2(keys, values, kv_dim, pos, k, v); return; }
 #endif
     for (int c = 0; c < kv_dim; c++) {
         keys[key_index(kv_dim, pos, c)] = to_half(k[c]);
@@ -167,27 +169,32 @@ static void attend_avx512(const tnlp_attention_row *row, int g, int heads, int k
 }
 #endif
 
-static int avx512_attention(int hd) {
+// 2: AVX-512, 1: AVX2 + FMA + F16C, 0: portable C (TEXTNLP_KERNELS=avx2 / portable force a lower one).
+static int simd_level(void) {
 #if defined(__x86_64__)
     static int cached = -1;
     if (cached < 0) {
         __builtin_cpu_init();
         const char *force = getenv("TEXTNLP_KERNELS");
-        cached = !(force && (strcmp(force, "portable") == 0 || strcmp(force, "avx2") == 0))
-            && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("f16c");
+        const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+        const int avx512 = avx2 && __builtin_cpu_supports("avx512f");
+        cached = force && strcmp(force, "portable") == 0 ? 0 : force && strcmp(force, "avx2") == 0 ? avx2 : avx512 ? 2 : avx2;
     }
-    return cached && hd % 64 == 0 && hd <= MAX_HEAD_DIM;
+    return cached;
 #else
-    (void)hd;
     return 0;
 #endif
 }
+
+// The kernel for head size hd: the SIMD ones take multiples of 64 up to MAX_HEAD_DIM.
+static int attention_level(int hd) { return hd % 64 == 0 && hd <= MAX_HEAD_DIM ? simd_level() : 0; }
 
 struct attention_job {
     const tnlp_attention_row *rows;
     int n, heads, kv_heads, hd;
     float scale;
     const long *cost;   // cumulative cost of items (row, kv head) in order; cost[i] = work before item i
+    int level;
     int failed;
 };
 
@@ -208,27 +215,35 @@ static void attention_part(void *ctx, int part, int parts) {
     const int stride = (longest + TNLP_KV_TILE - 1) / TNLP_KV_TILE * TNLP_KV_TILE;
     float *scores = malloc(sizeof(float) * (size_t)stride * HEADS_AT_ONCE);
     if (!scores) { j->failed = 1; return; }
-    const int simd = avx512_attention(j->hd);
+    const int level = j->level;
     for (int i = first; i < last; i++) {
         const tnlp_attention_row *row = &j->rows[i / j->kv_heads];
         const int g = i % j->kv_heads;
 #if defined(__x86_64__)
-        if (simd) { attend_avx512(row, g, j->heads, j->kv_heads, j->hd, j->scale, scores, stride); continue; }
+        if (level == 2) { attend_avx512(row, g, j->heads, j->kv_heads, j->hd, j->scale, scores, stride); continue; }
+        if (level == 1) { tnlp_attend_avx2(row, g, j->heads, j->kv_heads, j->hd, j->scale, scores, stride); continue; }
 #endif
-        (void)simd;
+        (void)level;
         attend_scalar(row, g, j->heads, j->kv_heads, j->hd, j->scale, scores);
     }
     free(scores);
 }
 
 int tnlp_attention(const tnlp_attention_row *rows, int n, int heads, int kv_heads, int hd, float scale, long min_parallel) {
+    return tnlp_attention_kernel(rows, n, heads, kv_heads, hd, scale, min_parallel, attention_level(hd));
+}
+
+int tnlp_attention_kernel(const tnlp_attention_row *rows, int n, int heads, int kv_heads, int hd, float scale, long min_parallel,
+                          int level) {
+    const int available = attention_level(hd);
+    if (level > available) level = available;
     if (n <= 0) return 0;
     const int items = n * kv_heads;
     long *cost = malloc(sizeof(long) * ((size_t)items + 1));
     if (!cost) return -1;
     cost[0] = 0;
     for (int i = 0; i < items; i++) cost[i + 1] = cost[i] + rows[i / kv_heads].total + 16;
-    struct attention_job job = { rows, n, heads, kv_heads, hd, scale, cost, 0 };
+    struct attention_job job = { rows, n, heads, kv_heads, hd, scale, cost, level, 0 };
     const long work = cost[items] * (long)(heads / kv_heads) * hd;
     tnlp_parallel(attention_part, &job, work >= min_parallel ? tnlp_threads() : 1);
     free(cost);

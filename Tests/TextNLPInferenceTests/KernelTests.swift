@@ -22,9 +22,10 @@ struct KernelTests {
     }
 
     /// The batched attention over the f16 cache against the naive loops on the same (f16-rounded) keys and
-    /// values: several chunks of different sequences in one call, head sizes of both kernels (64: AVX-512; 8: portable).
-    @Test(arguments: [(64, 9, 3), (8, 4, 2), (128, 4, 4)])
-    func attentionMatchesNaive(hd: Int, heads: Int, kvHeads: Int) {
+    /// values: several chunks of different sequences in one call; each kernel (2 AVX-512, 1 AVX2, 0 portable C;
+    /// head size 8 always runs the portable one).
+    @Test(arguments: [(64, 9, 3, 2), (64, 9, 3, 1), (64, 9, 3, 0), (8, 4, 2, 2), (128, 4, 4, 2), (128, 4, 4, 1)])
+    func attentionMatchesNaive(hd: Int, heads: Int, kvHeads: Int, kernel: Int) {
         let kvDim = kvHeads * hd, qDim = heads * hd
         let chunks = [(start: 0, count: 5), (start: 40, count: 1), (start: 9, count: 23)]
         let total = chunks.reduce(0) { $0 + $1.count }
@@ -46,7 +47,7 @@ struct KernelTests {
             row += c.count
             caches.append(([], []))
         }
-        Attention.run(q: q, k: k, v: v, out: &fast, chunks: parts, layer: 0, heads: heads, kvHeads: kvHeads, headDim: hd)
+        Attention.run(q: q, k: k, v: v, out: &fast, chunks: parts, layer: 0, heads: heads, kvHeads: kvHeads, headDim: hd, kernel: kernel)
         for (n, part) in parts.enumerated() {
             var ck = [Float](repeating: 0, count: (part.start + part.count) * kvDim), cv = ck
             for p in 0..<(part.start + part.count) {
@@ -61,7 +62,7 @@ struct KernelTests {
             _ = n
         }
         let worst = zip(fast, slow).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst < 1e-5, "head size \(hd): largest difference \(worst)")
+        #expect(worst < 1e-5, "head size \(hd), kernel \(kernel): largest difference \(worst)")
         // The chunk's keys went into the cache, rounded to f16.
         var back = [Float](repeating: 0, count: kvDim), backV = back
         tnlp_kv_load(parts[2].sequence.keys[0], parts[2].sequence.values[0], Int32(kvDim), 9 + 4, &back, &backV)

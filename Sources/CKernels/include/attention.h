@@ -27,4 +27,9 @@ typedef struct {
 /// Returns 0, or -1 when out of memory for the scores.
 int tnlp_attention(const tnlp_attention_row *rows, int n, int heads, int kv_heads, int hd, float scale, long min_parallel);
 
+/// The same with a given kernel, for tests: 2 AVX-512, 1 AVX2, 0 portable (lowered to what the CPU and the
+/// head size allow).
+int tnlp_attention_kernel(const tnlp_attention_row *rows, int n, int heads, int kv_heads, int hd, float scale, long min_parallel,
+                          int level);
+
 #endif

@@ -14,8 +14,9 @@ enum Attention {
     /// the cores. q, out: (N, heads·hd); k, v: (N, kvHeads·hd). Every query row runs the same kernel over
     /// exactly the positions it may see, so a token's result does not depend on how its prompt was split
     /// into chunks or on what else is in the batch.
+    /// `kernel`: nil for the best the CPU has; 2 AVX-512, 1 AVX2, 0 portable (tests).
     static func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                    chunks: [Chunk], layer: Int, heads: Int, kvHeads: Int, headDim hd: Int) {
+                    chunks: [Chunk], layer: Int, heads: Int, kvHeads: Int, headDim hd: Int, kernel: Int? = nil) {
         let kvDim = kvHeads * hd, qDim = heads * hd
         var rows: [tnlp_attention_row] = []
         for c in chunks {
@@ -27,9 +28,10 @@ enum Attention {
             }
         }
         let scale = 1 / Float(hd).squareRoot()
-        if tnlp_attention(rows, Int32(rows.count), Int32(heads), Int32(kvHeads), Int32(hd), scale, Matrix.parallelThreshold) != 0 {
+        let level = Int32(kernel ?? 2)
+        if tnlp_attention_kernel(rows, Int32(rows.count), Int32(heads), Int32(kvHeads), Int32(hd), scale, Matrix.parallelThreshold, level) != 0 {
             // Out of memory for the scores (a few KB): one row at a time, the same arithmetic.
-            for var row in rows { _ = tnlp_attention(&row, 1, Int32(heads), Int32(kvHeads), Int32(hd), scale, Int.max) }
+            for var row in rows { _ = tnlp_attention_kernel(&row, 1, Int32(heads), Int32(kvHeads), Int32(hd), scale, Int.max, level) }
         }
     }
 
