@@ -17,6 +17,12 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Requests decoded together at most (with --input).")
     var maxSequences: Int = 16
 
+    @Option(help: "Prompt tokens prefilled per step at most, across requests (with --input).")
+    var maxBatchTokens: Int = 512
+
+    @Option(help: "KV-cache memory cap in MiB (with --input): requests wait until theirs fits.")
+    var kvCacheMib: Int?
+
     @Flag(help: "Treat the prompt as a user message and render it through the model's chat template.")
     var chat = false
 
@@ -42,6 +48,8 @@ struct Generate: AsyncParsableCommand {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
         guard (prompt == nil) != (input == nil) else { throw ValidationError("give exactly one of --prompt and --input") }
         guard maxSequences >= 1 else { throw ValidationError("--max-sequences must be at least 1") }
+        guard maxBatchTokens >= 1 else { throw ValidationError("--max-batch-tokens must be at least 1") }
+        guard (kvCacheMib ?? 1) >= 1 else { throw ValidationError("--kv-cache-mib must be at least 1") }
     }
 
     func run() async throws {
@@ -145,7 +153,7 @@ extension Generate {
             requests.append(GenerationRequest(prompt: ids, sampling: item.sampling, maxTokens: item.request.max_tokens ?? maxTokens,
                                               stop: item.request.stop?.list ?? stop, stopAtEndOfGeneration: !ignoreEos))
         }
-        let engine = GenerationEngine(model: loaded.model, tokenizer: loaded.tokenizer, configuration: .init(maxSequences: maxSequences))
+        let engine = GenerationEngine(model: loaded.model, tokenizer: loaded.tokenizer, configuration: .init(maxSequences: maxSequences, maxBatchTokens: maxBatchTokens, kvCacheMiB: kvCacheMib))
         let results = await withTaskGroup(of: IndexedResult.self) { group in
             for (i, request) in requests.enumerated() {
                 group.addTask {
@@ -160,6 +168,7 @@ extension Generate {
             for await item in group { collected.append(item) }
             return collected.sorted { $0.index < $1.index }.map(\.result)
         }
+        var failed: [String] = []
         for (item, result) in zip(parsed, results) {
             var object: [String: Any]
             switch result {
@@ -167,9 +176,14 @@ extension Generate {
                 object = GenerationJSON.object(r, seed: item.sampling.seed, loadSeconds: loaded.loadSeconds)
             case .failure(let error):
                 object = ["error": ["message": "\(error)", "line": item.line]]
+                failed.append("\(path), line \(item.line): \(error)")
             }
             if let id = item.request.id ?? item.request.custom_id { object["id"] = id.json }
             Output.line(try Output.json(object))
+        }
+        // Every result is written, failures as error objects in their place; the exit code says some failed.
+        if !failed.isEmpty {
+            throw CLIError.failed("\(failed.count) of \(parsed.count) requests failed:\n" + failed.joined(separator: "\n"), exitCode: 1)
         }
     }
 }

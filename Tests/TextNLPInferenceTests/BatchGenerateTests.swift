@@ -47,4 +47,23 @@ struct BatchGenerateTests {
             #expect(r.err.contains(expected), "missing \(expected) in \(r.err)")
         }
     }
+
+    /// A KV-cache cap of a few MiB lets only some requests run at once (one needs about 2 MiB here); the others
+    /// wait, and every result is what it is without the cap. A request that can never fit is refused by name.
+    @Test func aKVCacheCapMakesRequestsWaitWithoutChangingThem() throws {
+        let lines = (0..<6).map { #"{"id": "r\#($0)", "prompt": "Count to \#($0 + 3):", "max_tokens": 24, "temperature": 0.7, "seed": \#($0)}"# }
+        let path = try Support.temporaryFile(Array((lines.joined(separator: "\n") + "\n").utf8), suffix: ".jsonl")
+        let free = try Support.run(["generate", "--input", path, "--max-batch-tokens", "7"])
+        let capped = try Support.run(["generate", "--input", path, "--kv-cache-mib", "5"])
+        #expect(free.code == 0 && capped.code == 0, "\(free.err) \(capped.err)")
+        let a = try Self.objects(free.out), b = try Self.objects(capped.out)
+        #expect(a.count == 6 && b.count == 6)
+        for (x, y) in zip(a, b) { #expect(x["ids"] as? [Int] == y["ids"] as? [Int]) }
+
+        let big = try Support.temporaryFile(Array(#"{"id": "huge", "prompt": "Hi", "max_tokens": 2000}"#.utf8), suffix: ".jsonl")
+        let refused = try Support.run(["generate", "--input", big, "--kv-cache-mib", "5"])
+        #expect(refused.code == 1)
+        #expect(refused.out.contains(#""error""#) && refused.out.contains(#""id":"huge""#))
+        #expect(refused.err.contains("MiB"), "\(refused.err)")
+    }
 }
