@@ -251,7 +251,6 @@ static int simd_available(void) {
 #endif
 }
 
-int tnlp_kernels_simd(void) { return avx512_available() ? 2 : simd_available(); }
 
 
 typedef float (*dot_fn)(const uint8_t *row, const float *x, int blocks);
@@ -310,16 +309,6 @@ static void matmul_rows(int type, const void *w, int cols, int r0, int r1, const
     struct kernels k = kernels_for(type);
     if (k.sum_width && !sx) k.group = 0;  // out of memory for the sums: the portable path gives the same products
     matmul(w, k.block_bytes, k.dot, k.group, k.group_size, k.sum_width, cols, r0, r1, x, sx, n, y, ldy);
-}
-
-void tnlp_matmul_q4_1(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
-    float *sx = block_sums(0, x, cols, n);
-    matmul_rows(0, w, cols, r0, r1, x, sx, n, y, ldy);
-    free(sx);
-}
-
-void tnlp_matmul_q8_0(const void *w, int cols, int r0, int r1, const float *x, int n, float *y, int ldy) {
-    matmul_rows(1, w, cols, r0, r1, x, 0, n, y, ldy);
 }
 
 struct matmul_job {
