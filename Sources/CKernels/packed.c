@@ -20,6 +20,8 @@ struct tnlp_packed {
     uint8_t *data;
 };
 
+static inline int panels_of(int rows) { return (rows + PANEL - 1) / PANEL; }
+
 static inline float half_round(float v) { return (float)(_Float16)v; }
 static inline uint16_t half_bits(float v) { _Float16 h = (_Float16)v; uint16_t b; memcpy(&b, &h, 2); return b; }
 static inline float half_value(uint16_t b) { _Float16 h; memcpy(&h, &b, 2); return (float)h; }
@@ -27,7 +29,7 @@ static inline float half_value(uint16_t b) { _Float16 h; memcpy(&h, &b, 2); retu
 static size_t weight_bytes(int type) { return type == 0 ? 4 * 64 : 8 * 64; }
 
 tnlp_packed *tnlp_pack(int type, const void *w, int rows, int cols) {
-    if ((type != 0 && type != 1) || rows <= 0 || cols <= 0 || rows % PANEL || cols % 32) return NULL;
+    if ((type != 0 && type != 1) || rows <= 0 || cols <= 0 || cols % 32) return NULL;
     tnlp_packed *p = malloc(sizeof *p);
     if (!p) return NULL;
     p->type = type;
@@ -35,9 +37,11 @@ tnlp_packed *tnlp_pack(int type, const void *w, int rows, int cols) {
     p->cols = cols;
     p->blocks = cols / 32;
     p->block_bytes = 64 + weight_bytes(type);
-    const size_t total = p->block_bytes * p->blocks * (rows / PANEL);
+    // The last panel is padded with zero rows (scales 0: their outputs are 0 and never stored).
+    const size_t total = p->block_bytes * p->blocks * panels_of(rows);
     p->data = aligned_alloc(64, total);
     if (!p->data) { free(p); return NULL; }
+    memset(p->data, 0, total);
     const size_t src_block = type == 0 ? 20 : 34;
     const uint8_t *src = w;
     for (int r = 0; r < rows; r++) {
@@ -72,7 +76,7 @@ void tnlp_packed_free(tnlp_packed *p) {
     free(p);
 }
 
-size_t tnlp_packed_bytes(const tnlp_packed *p) { return p ? p->block_bytes * p->blocks * (p->rows / PANEL) : 0; }
+size_t tnlp_packed_bytes(const tnlp_packed *p) { return p ? p->block_bytes * p->blocks * panels_of(p->rows) : 0; }
 
 // ---- activations ----
 
@@ -172,7 +176,8 @@ static int weight_at(const tnlp_packed *p, const uint8_t *blk, int lane, int i) 
 }
 
 static void panel_reference(const tnlp_packed *p, int panel, const struct activations *a, int t, float *out) {
-    for (int lane = 0; lane < PANEL; lane++) {
+    const int lanes = p->rows - PANEL * panel < PANEL ? p->rows - PANEL * panel : PANEL;
+    for (int lane = 0; lane < lanes; lane++) {
         float acc = 0;
         for (int b = 0; b < p->blocks; b++) {
             const uint8_t *blk = p->data + ((size_t)panel * p->blocks + b) * p->block_bytes;
@@ -194,7 +199,7 @@ int tnlp_matmul_packed_reference(const tnlp_packed *p, const float *x, int n, fl
     struct activations a;
     if (quantize(p, x, n, 0, &a, 1)) return -1;
     for (int t = 0; t < n; t++) {
-        for (int panel = 0; panel < p->rows / PANEL; panel++) panel_reference(p, panel, &a, t, y + (size_t)t * p->rows + PANEL * panel);
+        for (int panel = 0; panel < panels_of(p->rows); panel++) panel_reference(p, panel, &a, t, y + (size_t)t * p->rows + PANEL * panel);
     }
     release(&a);
     return 0;
@@ -206,7 +211,7 @@ int tnlp_matmul_packed_reference(const tnlp_packed *p, const float *x, int n, fl
 // One panel against up to TOKENS tokens. `q4` is a constant in each caller, so each type gets its own loop.
 __attribute__((target("avx512f,avx512bw,avx512vnni,f16c"), always_inline))
 static inline void panel_vnni(const uint8_t *blk, int blocks, size_t block_bytes, int q4, const struct activations *a,
-                              int t0, int nt, float *y, int ldy) {
+                              int t0, int nt, float *y, int ldy, __mmask16 lanes) {
     __m512 acc[TOKENS];
     for (int t = 0; t < TOKENS; t++) acc[t] = _mm512_setzero_ps();
     const __m512i low = _mm512_set1_epi8(0x0F);
@@ -235,16 +240,18 @@ static inline void panel_vnni(const uint8_t *blk, int blocks, size_t block_bytes
             acc[t] = _mm512_fmadd_ps(m, _mm512_set1_ps(a->s[xi]), acc[t]);
         }
     }
-    for (int t = 0; t < nt; t++) _mm512_storeu_ps(y + (size_t)(t0 + t) * ldy, acc[t]);
+    for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * ldy, lanes, acc[t]);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni,f16c")))
 static void panels_q4_1(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
     for (int panel = p0; panel < p1; panel++) {
         const uint8_t *blk = p->data + (size_t)panel * p->blocks * p->block_bytes;
+        const int live = p->rows - PANEL * panel < PANEL ? p->rows - PANEL * panel : PANEL;
+        const __mmask16 lanes = (__mmask16)((1u << live) - 1);
         int t0 = 0;
-        for (; t0 + TOKENS <= n; t0 += TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, TOKENS, y + PANEL * panel, p->rows);
-        if (t0 < n) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, n - t0, y + PANEL * panel, p->rows);
+        for (; t0 + TOKENS <= n; t0 += TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, TOKENS, y + PANEL * panel, p->rows, lanes);
+        if (t0 < n) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, n - t0, y + PANEL * panel, p->rows, lanes);
     }
 }
 
@@ -252,9 +259,11 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,f16c")))
 static void panels_q8_0(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
     for (int panel = p0; panel < p1; panel++) {
         const uint8_t *blk = p->data + (size_t)panel * p->blocks * p->block_bytes;
+        const int live = p->rows - PANEL * panel < PANEL ? p->rows - PANEL * panel : PANEL;
+        const __mmask16 lanes = (__mmask16)((1u << live) - 1);
         int t0 = 0;
-        for (; t0 + TOKENS <= n; t0 += TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, TOKENS, y + PANEL * panel, p->rows);
-        if (t0 < n) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, n - t0, y + PANEL * panel, p->rows);
+        for (; t0 + TOKENS <= n; t0 += TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, TOKENS, y + PANEL * panel, p->rows, lanes);
+        if (t0 < n) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, n - t0, y + PANEL * panel, p->rows, lanes);
     }
 }
 #endif
@@ -268,7 +277,7 @@ struct packed_job {
 
 static void packed_part(void *ctx, int part, int parts) {
     const struct packed_job *j = ctx;
-    const int panels = j->p->rows / PANEL;
+    const int panels = panels_of(j->p->rows);
     const int p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
     if (p0 >= p1) return;
 #if defined(__x86_64__)

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import TextNLPInference
@@ -67,13 +68,36 @@ struct Int8KernelTests {
         }
     }
 
-    @Test func shapesThePanelsDoNotFitAreNotPacked() {
+    @Test func columnsThatAreNotWholeBlocksAreNotPacked() {
         let bytes = [UInt8](repeating: 0, count: 34 * 16 * 2)
         bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress!
-            #expect(PackedWeights(type: .q4_1, base: base, rows: 10, columns: 64) == nil)   // rows not a multiple of 16
             #expect(PackedWeights(type: .q8_0, base: base, rows: 16, columns: 48) == nil)   // columns not a multiple of 32
             #expect(PackedWeights(type: .q8_0, base: base, rows: 16, columns: 64) != nil)
         }
+    }
+
+    /// Rows that do not fill the last panel of 16 (GPT-2's 50,257-token vocabulary): the padded rows are not
+    /// written, the real ones equal the reference.
+    @Test func aPartialLastPanelWritesOnlyItsRows() throws {
+        let file = try GGUFFile(path: Support.smolLM2Path)
+        let info = try file.tensor("blk.1.attn_output.weight")
+        let rows = 37, columns = info.shape[0]
+        let m = try Matrix(file, "blk.1.attn_output.weight", rows: info.shape[1], columns: columns, quantized: true, activations: .int8)
+        guard case .packed(_, let type, let base, _) = m.storage, let partial = PackedWeights(type: type, base: base, rows: rows, columns: columns) else {
+            Issue.record("not packed")
+            return
+        }
+        let x = Self.activations(9, columns: columns, seed: 8)
+        // One more row of output space than needed, filled with a sentinel that must survive.
+        var fast = [Float](repeating: -7, count: 9 * rows + 1), slow = fast
+        _ = x.withUnsafeBufferPointer { tnlp_matmul_packed(partial.pointer, $0.baseAddress!, 9, &fast, 1) }
+        _ = x.withUnsafeBufferPointer { tnlp_matmul_packed_reference(partial.pointer, $0.baseAddress!, 9, &slow) }
+        #expect(fast == slow)
+        #expect(fast[9 * rows] == -7)
+        // The first 37 rows of the full matrix give the same outputs.
+        var full = [Float](repeating: 0, count: 9 * m.rows)
+        m.apply(x, count: 9, into: &full)
+        for t in 0..<9 { #expect(Array(full[(t * m.rows)..<(t * m.rows + rows)]) == Array(fast[(t * rows)..<((t + 1) * rows)])) }
     }
 }

@@ -14,8 +14,8 @@
 /// Q8_0: w are stored as w + 128 (unsigned), m_w = -128·d_w, s_x exact.
 typedef struct tnlp_packed tnlp_packed;
 
-/// Repacks `rows` × `cols` weights of ggml type (0 = Q4_1, 1 = Q8_0). NULL when the shape does not suit
-/// (rows not a multiple of 16, cols not a multiple of 32) or memory is short.
+/// Repacks `rows` × `cols` weights of ggml type (0 = Q4_1, 1 = Q8_0); the last panel is padded. NULL when the
+/// shape does not suit (cols not a multiple of 32) or memory is short.
 tnlp_packed *tnlp_pack(int type, const void *w, int rows, int cols);
 void tnlp_packed_free(tnlp_packed *p);
 /// Bytes held by the packed copy.
