@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextNLPInference
 @testable import TextNLPPipeline
 
 /// A real pipeline on the real model, stopped by SIGTERM and killed by SIGKILL in the middle, then resumed:
@@ -99,5 +100,8 @@ struct ResumeTests {
         #expect(finishedBeforeKill.count < 8, "the kill came after the batch had finished; nothing was tested")
         let manifest = try Support.json(root + "/resume/manifest.json")
         #expect(manifest["files"]?.arrayValue?.first?.objectValue?["sha256"] == .string(SHA256.hex(Array(output))))
+        // The engine's arithmetic is recorded with the model.
+        #expect(manifest["model"]?.objectValue?["activations"] == .string(ActivationPrecision.automatic.rawValue))
+        #expect(manifest["model"]?.objectValue?["kv_cache"] == .string("f16"))
     }
 }

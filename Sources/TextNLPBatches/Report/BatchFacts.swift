@@ -53,6 +53,10 @@ struct BatchFacts {
                 if let size { model["bytes"] = .int(Int64(size)) }
                 model["sha256"] = .string(try resolved.entry?.sha256 ?? SHA256.hex(fileAt: resolved.path))
             }
+            // The arithmetic of the products (int8 needs AVX-512 VNNI): runs on machines that differ here can
+            // differ in their tokens.
+            model["activations"] = .string(ActivationPrecision.automatic.rawValue)
+            model["kv_cache"] = .string("f16")
         }
         let parameters = (try? JSONParser.parse(spec.source)) ?? .null
         return .object(JSONObject([
