@@ -47,6 +47,8 @@ struct Bench: ParsableCommand {
                                pp, tg, window, ActivationPrecision.automatic.rawValue))
             Output.line("|    B |   PP |   TG |   T_PP s |  S_PP t/s |   T_TG s |  S_TG t/s |")
         }
+        // Warm-up, as llama-batched-bench does: thread pool, first-touch pages, caches.
+        _ = try model.forward([SequenceChunk(slot: 0, tokens: [Int32](repeating: 1, count: 32), start: 0)], cache: model.makeCache(maxPositions: 64))
         for b in try batchSizes() {
             let r = try measure(model, batch: b, context: window)
             if json {
