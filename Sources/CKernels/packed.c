@@ -268,37 +268,59 @@ static void panels_q8_0(const tnlp_packed *p, int p0, int p1, const struct activ
 }
 #endif
 
+// Several matrices with the same input (q, k, v; gate, up): one quantization, one split of all their panels.
 struct packed_job {
-    const tnlp_packed *p;
+    const tnlp_packed *const *ps;
+    float *const *ys;
+    int count;
     const struct activations *a;
     int n;
-    float *y;
 };
 
-static void packed_part(void *ctx, int part, int parts) {
-    const struct packed_job *j = ctx;
-    const int panels = panels_of(j->p->rows);
-    const int p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
-    if (p0 >= p1) return;
+static void panels(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
 #if defined(__x86_64__)
     if (vnni_available()) {
-        if (j->p->type == 0) panels_q4_1(j->p, p0, p1, j->a, j->n, j->y);
-        else panels_q8_0(j->p, p0, p1, j->a, j->n, j->y);
+        if (p->type == 0) panels_q4_1(p, p0, p1, a, n, y);
+        else panels_q8_0(p, p0, p1, a, n, y);
         return;
     }
 #endif
-    for (int t = 0; t < j->n; t++) {
-        for (int panel = p0; panel < p1; panel++) panel_reference(j->p, panel, j->a, t, j->y + (size_t)t * j->p->rows + PANEL * panel);
+    for (int t = 0; t < n; t++) {
+        for (int panel = p0; panel < p1; panel++) panel_reference(p, panel, a, t, y + (size_t)t * p->rows + PANEL * panel);
     }
 }
 
-int tnlp_matmul_packed(const tnlp_packed *p, const float *x, int n, float *y, long min_parallel) {
-    const long macs = (long)p->rows * p->cols * n;
+static void packed_part(void *ctx, int part, int parts) {
+    const struct packed_job *j = ctx;
+    int total = 0;
+    for (int m = 0; m < j->count; m++) total += panels_of(j->ps[m]->rows);
+    // This part's share of the panels of all matrices, in order.
+    const int first = (int)((long)total * part / parts), last = (int)((long)total * (part + 1) / parts);
+    int base = 0;
+    for (int m = 0; m < j->count; m++) {
+        const int own = panels_of(j->ps[m]->rows);
+        const int p0 = first > base ? first - base : 0, p1 = last - base < own ? last - base : own;
+        if (p0 < p1) panels(j->ps[m], p0, p1, j->a, j->n, j->ys[m]);
+        base += own;
+    }
+}
+
+int tnlp_matmul_packed_many(const tnlp_packed *const *ps, float *const *ys, int count, const float *x, int n, long min_parallel) {
+    if (count <= 0) return 0;
+    long macs = 0;
+    for (int m = 0; m < count; m++) {
+        if (ps[m]->cols != ps[0]->cols || ps[m]->type != ps[0]->type) return -2;
+        macs += (long)ps[m]->rows * ps[m]->cols * n;
+    }
     const int threads = macs >= min_parallel ? tnlp_threads() : 1;
     struct activations a;
-    if (quantize(p, x, n, vnni_available(), &a, threads)) return -1;
-    struct packed_job job = { p, &a, n, y };
+    if (quantize(ps[0], x, n, vnni_available(), &a, threads)) return -1;
+    struct packed_job job = { ps, ys, count, &a, n };
     tnlp_parallel(packed_part, &job, threads);
     release(&a);
     return 0;
+}
+
+int tnlp_matmul_packed(const tnlp_packed *p, const float *x, int n, float *y, long min_parallel) {
+    return tnlp_matmul_packed_many(&p, &y, 1, x, n, min_parallel);
 }

@@ -100,4 +100,40 @@ struct Int8KernelTests {
         m.apply(x, count: 9, into: &full)
         for t in 0..<9 { #expect(Array(full[(t * m.rows)..<(t * m.rows + rows)]) == Array(fast[(t * rows)..<((t + 1) * rows)])) }
     }
+
+    /// q, k, v (and gate, up) in one call: the input quantized once, the panels of all three split together;
+    /// every output is what each product gives alone. Matrices of different widths fall back to one call each.
+    @Test func productsSharingTheirInputEqualTheProductsAlone() throws {
+        let q = try Self.matrix("blk.4.attn_q.weight"), k = try Self.matrix("blk.4.attn_k.weight"), v = try Self.matrix("blk.4.attn_v.weight")
+        let down = try Self.matrix("blk.4.ffn_down.weight")
+        let count = 11
+        let x = Self.activations(count, columns: q.columns, seed: 12)
+        let alone = [q, k, v].map { m in
+            var y = [Float](repeating: .nan, count: count * m.rows)
+            m.apply(x, count: count, into: &y)
+            return y
+        }
+        var yq = [Float](repeating: .nan, count: count * q.rows), yk = [Float](repeating: .nan, count: count * k.rows)
+        var yv = yk
+        yq.withUnsafeMutableBufferPointer { a in yk.withUnsafeMutableBufferPointer { b in yv.withUnsafeMutableBufferPointer { c in
+            Matrix.apply([q, k, v], x, count: count, into: [a.baseAddress!, b.baseAddress!, c.baseAddress!])
+        }}}
+        #expect([yq, yk, yv] == alone)
+        // Different widths: tnlp_matmul_packed_many refuses, Matrix.apply does them one by one.
+        var y1 = [Float](repeating: 0, count: count * q.rows), y2 = [Float](repeating: 0, count: count * down.rows)
+        let wide = Self.activations(count, columns: down.columns, seed: 13)
+        #expect(down.columns != q.columns)
+        y1.withUnsafeMutableBufferPointer { a in y2.withUnsafeMutableBufferPointer { b in
+            Matrix.apply([q], x, count: count, into: [a.baseAddress!])
+            Matrix.apply([down], wide, count: count, into: [b.baseAddress!])
+        }}
+        #expect(y1 == alone[0])
+        guard case .packed(let pq, _, _, _) = q.storage, case .packed(let pd, _, _, _) = down.storage else {
+            Issue.record("not packed")
+            return
+        }
+        let ps: [OpaquePointer?] = [pq.pointer, pd.pointer]
+        var ys: [UnsafeMutablePointer<Float>?] = [nil, nil]
+        #expect(tnlp_matmul_packed_many(ps, &ys, 2, x, Int32(count), 1) == -2)
+    }
 }

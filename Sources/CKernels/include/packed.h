@@ -25,6 +25,11 @@ size_t tnlp_packed_bytes(const tnlp_packed *p);
 /// pool's threads when the product has at least `min_parallel` multiply-adds. Returns 0, or -1 when out of memory.
 int tnlp_matmul_packed(const tnlp_packed *p, const float *x, int n, float *y, long min_parallel);
 
+/// The products of `count` matrices of the same type and columns with the same x (quantized once), all their
+/// panels split over the threads together: ys[m] (n, rows of m). Returns 0, -1 when out of memory, -2 when the
+/// matrices differ in type or columns. Each output equals the single-matrix product's.
+int tnlp_matmul_packed_many(const tnlp_packed *const *ps, float *const *ys, int count, const float *x, int n, long min_parallel);
+
 /// The same products by portable C, one output at a time (the reference the SIMD kernel must equal).
 int tnlp_matmul_packed_reference(const tnlp_packed *p, const float *x, int n, float *y);
 

@@ -57,9 +57,9 @@ public final class LlamaModel: LanguageModel {
         let sequences = try chunks.map { try cache.sequence($0.slot) }
         for (l, layer) in layers.enumerated() {
             Kernels.rmsNorm(x, layer.attnNorm.values, &h, count: n, width: dim, eps: c.normEpsilon)
-            layer.wq.apply(h, count: n, into: &q)
-            layer.wk.apply(h, count: n, into: &k)
-            layer.wv.apply(h, count: n, into: &v)
+            q.withUnsafeMutableBufferPointer { q in k.withUnsafeMutableBufferPointer { k in v.withUnsafeMutableBufferPointer { v in
+                Matrix.apply([layer.wq, layer.wk, layer.wv], h, count: n, into: [q.baseAddress!, k.baseAddress!, v.baseAddress!])
+            }}}
             q.withUnsafeMutableBufferPointer { Kernels.rope($0.baseAddress!, positions: batch.positions, heads: c.headCount, headDim: c.headDim, dims: c.ropeDimensions, base: c.ropeFreqBase) }
             k.withUnsafeMutableBufferPointer { Kernels.rope($0.baseAddress!, positions: batch.positions, heads: c.headCountKV, headDim: c.headDim, dims: c.ropeDimensions, base: c.ropeFreqBase) }
             let parts = chunks.indices.map { Attention.Chunk(sequence: sequences[$0], row: batch.offsets[$0], count: chunks[$0].tokens.count, start: chunks[$0].start) }
@@ -71,8 +71,9 @@ public final class LlamaModel: LanguageModel {
             layer.wo.apply(att, count: n, into: &h)
             Kernels.add(&x, h, count: n * dim)
             Kernels.rmsNorm(x, layer.ffnNorm.values, &h, count: n, width: dim, eps: c.normEpsilon)
-            layer.gate.apply(h, count: n, into: &g)
-            layer.up.apply(h, count: n, into: &u)
+            g.withUnsafeMutableBufferPointer { g in u.withUnsafeMutableBufferPointer { u in
+                Matrix.apply([layer.gate, layer.up], h, count: n, into: [g.baseAddress!, u.baseAddress!])
+            }}
             Kernels.swiGLU(&g, u, count: n * ff)
             layer.down.apply(g, count: n, into: &h)
             Kernels.add(&x, h, count: n * dim)

@@ -85,6 +85,27 @@ public struct Matrix: @unchecked Sendable {
         }
     }
 
+    /// y_m = x · W_mᵀ for several matrices with the same input (q, k, v; gate, up): with int8 kernels the input
+    /// is quantized once and all the matrices' rows are split over the cores together. Each output equals
+    /// what `apply` gives.
+    static func apply(_ matrices: [Matrix], _ x: UnsafePointer<Float>, count: Int, into outputs: [UnsafeMutablePointer<Float>]) {
+        let packed = matrices.compactMap { m -> OpaquePointer? in
+            if case .packed(let p, _, _, _) = m.storage { return p.pointer }
+            return nil
+        }
+        if packed.count == matrices.count {
+            let done = withExtendedLifetime(matrices) {
+                packed.map { Optional($0) }.withUnsafeBufferPointer { ps in
+                    outputs.map { Optional($0) }.withUnsafeBufferPointer { ys in
+                        tnlp_matmul_packed_many(ps.baseAddress, ys.baseAddress, Int32(packed.count), x, Int32(count), parallelThreshold)
+                    }
+                }
+            }
+            if done == 0 { return }
+        }
+        for (m, y) in zip(matrices, outputs) { m.apply(x, count: count, into: y) }
+    }
+
     /// Multiply-adds from which a product is split over the cores (a persistent pool: starting it costs
     /// microseconds). `TEXTNLP_PARALLEL_MIN` overrides it.
     static let parallelThreshold: Int = Int(ProcessInfo.processInfo.environment["TEXTNLP_PARALLEL_MIN"] ?? "") ?? (1 << 16)
