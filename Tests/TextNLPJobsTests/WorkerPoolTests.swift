@@ -14,6 +14,8 @@ struct WorkerPoolTests {
         try await store.enqueue([NewJob(kind: "flaky", key: "f", group: "g", maxAttempts: 5),
                                  NewJob(kind: "bad", key: "b", group: "g", maxAttempts: 5)])
         let calls = Mutex(0)
+        // Leases far longer than the test: the model tests running beside it can hold both cooperative threads
+        // for seconds, and an expired lease would add its own error to the history checked below.
         let pool = WorkerPool(
             store: store, queue: "default", owner: "t",
             handlers: [
@@ -24,7 +26,7 @@ struct WorkerPoolTests {
                 },
                 "bad": { _ in throw PermanentJobError("cannot work") },
             ],
-            concurrency: 2, leaseSeconds: 5, pollSeconds: 0.01, retry: RetryPolicy(base: 0.01, factor: 2, cap: 0.05, jitter: 0))
+            concurrency: 2, leaseSeconds: 120, pollSeconds: 0.01, retry: RetryPolicy(base: 0.01, factor: 2, cap: 0.05, jitter: 0))
         try await pool.run { try await store.jobs(group: "g").allSatisfy(\.state.isFinal) }
         let jobs = try await store.jobs(group: "g")
         #expect(jobs[0].state == .completed && jobs[0].attempt == 3)
@@ -41,7 +43,7 @@ struct WorkerPoolTests {
         try await store.enqueue([NewJob(kind: "slow", key: "s", group: "g")])
         let pool = WorkerPool(store: store, queue: "default", owner: "t",
                               handlers: ["slow": { _ in try await Task.sleep(for: .seconds(30)); return JobOutcome() }],
-                              leaseSeconds: 5, pollSeconds: 0.01)
+                              leaseSeconds: 120, pollSeconds: 0.01)
         let task = Task { try await pool.run { false } }
         while try await store.jobs(group: "g")[0].state != .running { try await Task.sleep(for: .milliseconds(10)) }
         task.cancel()
