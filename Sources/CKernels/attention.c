@@ -6,6 +6,7 @@
 // products (accumulated in f32), so the two engines compute the same attention.
 #include "attention.h"
 #include "kernels.h"
+#include "cpu.h"
 #include "vecmath.h"
 #include "attention_simd.h"
 
@@ -40,7 +41,8 @@ static void kv_store_avx512(uint16_t *keys, uint16_t *values, int kv_dim, int po
 }
 #endif
 
-static int simd_level(void);
+// 2: AVX-512, 1: AVX2 + FMA + F16C, 0: portable C.
+static int simd_level(void) { return tnlp_cpu_level() >= 2 ? 2 : tnlp_cpu_level(); }
 
 void tnlp_kv_store(uint16_t *keys, uint16_t *values, int kv_dim, int pos, const float *k, const float *v) {
 #if defined(__x86_64__)
@@ -168,23 +170,6 @@ static void attend_avx512(const tnlp_attention_row *row, int g, int heads, int k
     }
 }
 #endif
-
-// 2: AVX-512, 1: AVX2 + FMA + F16C, 0: portable C (TEXTNLP_KERNELS=avx2 / portable force a lower one).
-static int simd_level(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        const char *force = getenv("TEXTNLP_KERNELS");
-        const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-        const int avx512 = avx2 && __builtin_cpu_supports("avx512f");
-        cached = force && strcmp(force, "portable") == 0 ? 0 : force && strcmp(force, "avx2") == 0 ? avx2 : avx512 ? 2 : avx2;
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
 
 // The kernel for head size hd: the SIMD ones take multiples of 64 up to MAX_HEAD_DIM.
 static int attention_level(int hd) { return hd % 64 == 0 && hd <= MAX_HEAD_DIM ? simd_level() : 0; }

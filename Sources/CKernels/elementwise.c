@@ -1,23 +1,12 @@
 // Element-wise activations of the forward pass, split over the pool's threads.
 #include "kernels.h"
+#include "cpu.h"
 #include "vecmath.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static int avx512(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        const char *force = getenv("TEXTNLP_KERNELS");
-        cached = !(force && (strcmp(force, "portable") == 0 || strcmp(force, "avx2") == 0)) && __builtin_cpu_supports("avx512f");
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
+static int avx512(void) { return tnlp_cpu_level() >= 2; }
 
 #if defined(__x86_64__)
 __attribute__((target("avx512f")))

@@ -2,6 +2,7 @@
 // For a Q4_1 block (d, m, q[32]): Σ (d·q_j + m)·x_j = d·Σ q_j·x_j + m·Σ x_j. The block sums are
 // accumulated in a fixed order per row, so a row's result does not depend on the batch around it.
 #include "kernels.h"
+#include "cpu.h"
 
 // Tokens per group: a weight block is unpacked once for the group's tokens.
 #define TOKEN_GROUP 4
@@ -223,33 +224,9 @@ static void group_q8_0_avx512(const uint8_t *row, const float *x, const float *s
 }
 #endif
 
-static int avx512_available(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        const char *force = getenv("TEXTNLP_KERNELS");
-        cached = !(force && strcmp(force, "avx2") == 0) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-            && __builtin_cpu_supports("f16c");
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
+static int avx512_available(void) { return tnlp_cpu_level() >= 2; }
 
-static int simd_available(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
+static int simd_available(void) { return tnlp_cpu_level() >= 1; }
 
 
 

@@ -2,6 +2,7 @@
 // See packed.h for the arithmetic; the portable reference below does the same operations one output at a time.
 #include "packed.h"
 #include "kernels.h"
+#include "cpu.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -114,21 +115,7 @@ static void quantize_block_avx512(const float *x, int8_t *q, float *d_out, float
 }
 #endif
 
-static int vnni_available(void) {
-#if defined(__x86_64__)
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        const char *force = getenv("TEXTNLP_KERNELS");
-        cached = !(force && (strcmp(force, "portable") == 0 || strcmp(force, "avx2") == 0))
-            && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-            && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("f16c");
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
+static int vnni_available(void) { return tnlp_cpu_level() >= 3; }
 
 int tnlp_packed_simd(void) { return vnni_available(); }
 
@@ -243,27 +230,21 @@ static inline void panel_vnni(const uint8_t *blk, int blocks, size_t block_bytes
     for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * ldy, lanes, acc[t]);
 }
 
+// Panels [p0, p1) against all n tokens; the type picks a loop specialized for it.
 __attribute__((target("avx512f,avx512bw,avx512vnni,f16c")))
-static void panels_q4_1(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
+static void panels_vnni(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
     for (int panel = p0; panel < p1; panel++) {
         const uint8_t *blk = p->data + (size_t)panel * p->blocks * p->block_bytes;
         const int live = p->rows - PANEL * panel < PANEL ? p->rows - PANEL * panel : PANEL;
         const __mmask16 lanes = (__mmask16)((1u << live) - 1);
-        int t0 = 0;
-        for (; t0 + TOKENS <= n; t0 += TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, TOKENS, y + PANEL * panel, p->rows, lanes);
-        if (t0 < n) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, n - t0, y + PANEL * panel, p->rows, lanes);
-    }
-}
-
-__attribute__((target("avx512f,avx512bw,avx512vnni,f16c")))
-static void panels_q8_0(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
-    for (int panel = p0; panel < p1; panel++) {
-        const uint8_t *blk = p->data + (size_t)panel * p->blocks * p->block_bytes;
-        const int live = p->rows - PANEL * panel < PANEL ? p->rows - PANEL * panel : PANEL;
-        const __mmask16 lanes = (__mmask16)((1u << live) - 1);
-        int t0 = 0;
-        for (; t0 + TOKENS <= n; t0 += TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, TOKENS, y + PANEL * panel, p->rows, lanes);
-        if (t0 < n) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, n - t0, y + PANEL * panel, p->rows, lanes);
+        float *out = y + PANEL * panel;
+        for (int t0 = 0; t0 < n; t0 += TOKENS) {
+            const int nt = n - t0 < TOKENS ? n - t0 : TOKENS;
+            if (p->type == 0 && nt == TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, TOKENS, out, p->rows, lanes);
+            else if (p->type == 0) panel_vnni(blk, p->blocks, p->block_bytes, 1, a, t0, nt, out, p->rows, lanes);
+            else if (nt == TOKENS) panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, TOKENS, out, p->rows, lanes);
+            else panel_vnni(blk, p->blocks, p->block_bytes, 0, a, t0, nt, out, p->rows, lanes);
+        }
     }
 }
 #endif
@@ -279,11 +260,7 @@ struct packed_job {
 
 static void panels(const tnlp_packed *p, int p0, int p1, const struct activations *a, int n, float *y) {
 #if defined(__x86_64__)
-    if (vnni_available()) {
-        if (p->type == 0) panels_q4_1(p, p0, p1, a, n, y);
-        else panels_q8_0(p, p0, p1, a, n, y);
-        return;
-    }
+    if (vnni_available()) { panels_vnni(p, p0, p1, a, n, y); return; }
 #endif
     for (int t = 0; t < n; t++) {
         for (int panel = p0; panel < p1; panel++) panel_reference(p, panel, a, t, y + (size_t)t * p->rows + PANEL * panel);
