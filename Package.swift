@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -48,11 +49,19 @@ let package = Package(
         ),
         .target(
             name: "TextNLPJobs",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "TextNLPBatches",
-            dependencies: ["TextNLPPipeline", "TextNLPJobs"]
+            dependencies: [
+                "TextNLPInference",
+                "TextNLPPipeline",
+                "TextNLPJobs",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "textnlp",
@@ -63,30 +72,41 @@ let package = Package(
                 "TextNLPJobs",
                 "TextNLPBatches",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "TextNLPInferenceTests",
-            dependencies: ["TextNLPInference", "textnlp"],
+            dependencies: ["TextNLPInference"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPMetricsTests",
-            dependencies: ["TextNLPMetrics", "textnlp"],
+            dependencies: ["TextNLPMetrics"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPPipelineTests",
-            dependencies: ["TextNLPPipeline"],
+            dependencies: ["TextNLPPipeline", "TextNLPInference"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPJobsTests",
-            dependencies: ["TextNLPJobs"]
+            dependencies: [
+                "TextNLPJobs",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPBatchesTests",
-            dependencies: ["TextNLPBatches", "textnlp"]
+            dependencies: ["TextNLPBatches", "TextNLPJobs", "TextNLPPipeline", "TextNLPInference"]
+        ),
+        // The command line, driven as a user drives it: the built `textnlp` executable in a child process.
+        .testTarget(
+            name: "TextNLPCLITests",
+            dependencies: ["textnlp", "TextNLPPipeline", "TextNLPInference"]
         ),
     ],
     swiftLanguageModes: [.v6]

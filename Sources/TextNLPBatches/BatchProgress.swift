@@ -57,7 +57,7 @@ public final class BatchProgress: @unchecked Sendable {
         }
     }
 
-    public func generated(_ usage: GenerateStage.Usage, rows: Double) {
+    public func generated(_ usage: TokenUsage, rows: Double) {
         locked {
             $0.completionTokens += usage.completionTokens
             $0.rowsInFlight += rows

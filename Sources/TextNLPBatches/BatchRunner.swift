@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TextNLPInference
 import TextNLPJobs
 import TextNLPPipeline
@@ -19,13 +20,17 @@ public enum BatchError: Error, Equatable, CustomStringConvertible {
 /// Runs a batch to its end with in-process workers over the embedded SQLite store. Running the same
 /// pipeline again finds the same batch: finished shards stay finished, the rest run, and the output is the
 /// same bytes as an uninterrupted run.
+///
+/// Cancelling the task that runs `run` is a clean stop: no job is claimed after it, running jobs are given
+/// back without spending an attempt (or completed, when they had finished), and `run` returns `.interrupted`.
 public struct BatchRunner: Sendable {
     public let spec: PipelineSpec
     public let outputRoot: String
     public let workers: Int
-    public let catalog: ModelCatalog?
+    public let model: ModelSession?
     public let progress: BatchProgress
     public let retry: RetryPolicy
+    public let logger: Logger
 
     public enum Outcome: Sendable, Equatable {
         case completed
@@ -34,18 +39,20 @@ public struct BatchRunner: Sendable {
         case interrupted
     }
 
-    public init(spec: PipelineSpec, outputRoot: String, workers: Int? = nil, catalog: ModelCatalog? = nil,
-                progress: BatchProgress = BatchProgress(), retry: RetryPolicy = RetryPolicy()) {
+    public init(spec: PipelineSpec, outputRoot: String, workers: Int? = nil, model: ModelSession?,
+                progress: BatchProgress = BatchProgress(), retry: RetryPolicy = RetryPolicy(),
+                logger: Logger = Logger(label: "textnlp.batch")) {
         self.spec = spec
         self.outputRoot = outputRoot
         self.workers = workers ?? spec.execution.workers
-        self.catalog = catalog
+        self.model = model
         self.progress = progress
         self.retry = retry
+        self.logger = logger
     }
 
     public func batchID() throws -> String {
-        try BatchIdentity.id(spec: spec, modelFingerprint: BatchIdentity.modelFingerprint(spec.model, catalog: catalog ?? (try? ModelCatalog())))
+        try BatchIdentity.id(spec: spec, model: model)
     }
 
     /// Where the batch keeps its state and where its dataset goes.
@@ -69,14 +76,16 @@ public struct BatchRunner: Sendable {
         let group = layout.batchID
         try await store.enqueue([NewJob(kind: "ingest", key: "ingest", group: group, queue: spec.execution.queue,
                                         maxAttempts: spec.execution.maxAttempts)])
+        // The lock proves that no other process works on this batch: whatever is `running` was left by one that died.
         try await store.recoverRunning(group: group, message: "the process running this job ended before it finished")
         try await store.retryDiscarded(group: group)
         if try await store.job(group: group, key: "finalize")?.state == .completed {
             return .alreadyCompleted
         }
         try resumeProgress(layout: layout, jobs: try await store.jobs(group: group))
+        if Task.isCancelled { return .interrupted }
 
-        let context = BatchContext(spec: spec, layout: layout, outputs: outputs, catalog: catalog, progress: progress)
+        let context = BatchContext(spec: spec, layout: layout, outputs: outputs, model: model, progress: progress)
         let handlers: [String: JobHandler] = [
             "ingest": { job in try await IngestJob(context: context).run(job) },
             "shard": { job in try await ShardJob(context: context).run(job) },
@@ -87,17 +96,14 @@ public struct BatchRunner: Sendable {
         let pool = WorkerPool(
             store: store, queue: spec.execution.queue, owner: "\(ProcessInfo.processInfo.hostName):\(getpid())",
             handlers: handlers, concurrency: workers, leaseSeconds: Double(spec.execution.leaseSeconds), retry: retry,
+            classify: BatchFailures.disposition, logger: logger,
             onJobEnd: { _, result in if case .failure = result { progress.jobFailed() } })
-        do {
-            try await pool.run {
-                // Polled by idle workers: two small queries, not a listing of every job.
-                let counts = try await store.stateCounts(group: group)
-                if counts[.discarded, default: 0] > 0 { return true }
-                if counts.allSatisfy({ $0.key.isFinal }) { return true }
-                return try await store.job(group: group, key: "finalize")?.state.isFinal ?? false
-            }
-        } catch is CancellationError {
-            return .interrupted
+        try await pool.run {
+            // Polled by idle workers: two small queries, not a listing of every job.
+            let counts = try await store.stateCounts(group: group)
+            if counts[.discarded, default: 0] > 0 { return true }
+            if counts.allSatisfy({ $0.key.isFinal }) { return true }
+            return try await store.job(group: group, key: "finalize")?.state.isFinal ?? false
         }
         if Task.isCancelled { return .interrupted }
         let jobs = try await store.jobs(group: group)

@@ -45,14 +45,14 @@ struct FinalizeJob {
         let jobs = try await store.jobs(group: job.group)
         let facts = BatchFacts(
             spec: spec, batchID: layout.batchID, ingest: summary, stats: stats, data: data, errors: errors,
-            evaluations: evaluations, gates: gates, jobs: jobs, outputs: outputs, catalog: context.catalog,
+            evaluations: evaluations, gates: gates, jobs: jobs, outputs: outputs, model: context.model,
             status: failed.isEmpty ? "completed" : "failed")
         try AtomicFile.write(to: outputs.manifest, bytes: Array(JSONWriter.pretty(try facts.manifest()).utf8))
         let report = facts.report()
         try AtomicFile.write(to: outputs.reportJSON, bytes: Array(JSONWriter.pretty(report).utf8))
         try AtomicFile.write(to: outputs.reportHTML, bytes: Array(ReportHTML.render(report).utf8))
         if !failed.isEmpty {
-            throw PermanentJobError("corpus gate failed: " + failed.map { "\($0.label) (value \(JSONWriter.number($0.value ?? 0)))" }.joined(separator: "; "))
+            throw PipelineError.gateFailed(gates: failed.map { "\($0.label) (value \(JSONWriter.number($0.value ?? 0)))" })
         }
         return JobOutcome(result: "{\"rows\":\(stats.reduce(0) { $0 + $1.rowsOut })}")
     }

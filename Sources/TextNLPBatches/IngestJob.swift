@@ -27,8 +27,7 @@ struct IngestJob {
             buffer.removeAll(keepingCapacity: true)
         }
         var summary = IngestSummary()
-        do {
-            try AtomicFile.write(to: layout.ingestErrors) { handle in
+        try AtomicFile.write(to: layout.ingestErrors) { handle in
                 let errors = try ZstdWriter(handle: handle, path: layout.ingestErrors, level: context.zstdLevel ?? 3)
                 var emitted = 0
                 summary = try Ingestor.run(spec.ingest, seed: spec.seed, emit: { row in
@@ -42,9 +41,6 @@ struct IngestJob {
                 try flush()
                 try errors.finish()
             }
-        } catch let error as PipelineError where !error.isRetryable {
-            throw PermanentJobError("\(error)")
-        }
         let record = Summary(read: summary.read, rows: summary.rows, bad: summary.bad, shards: shards)
         try AtomicFile.write(to: layout.ingestSummary, bytes: Array(try JSONEncoder().encode(record)))
         context.progress.ingested(rows: summary.rows, bad: summary.bad, shards: shards)

@@ -2,10 +2,12 @@ import Foundation
 import TextNLPJobs
 import TextNLPPipeline
 
-/// One shard: template → generate → format → validate over its rows, then its part of the output, its
-/// errors and its statistics, each written atomically under a name fixed by the shard number. Running a
-/// shard again writes the same bytes (per-row seeds, batch-invariant engine), so a retry after a crash
-/// cannot duplicate or change rows.
+/// One shard: the pipeline's row stages over its rows, then its part of the output, its errors and its
+/// statistics, each written atomically under a name fixed by the shard number. The statistics file is
+/// written last: once it exists the shard's output is final, and an attempt that finds it (one whose
+/// process ended after writing and before the store recorded the completion) completes without
+/// generating again. A shard that does run again writes the same bytes (per-row seeds, batch-invariant
+/// engine), so a retry after a crash cannot duplicate or change rows.
 struct ShardJob {
     let context: BatchContext
 
@@ -14,90 +16,48 @@ struct ShardJob {
             throw PermanentJobError("shard job \(job.key): malformed payload \(job.payload)")
         }
         let shard = Int(number)
-        let spec = context.spec
         let layout = context.layout
+        if let done = committed(shard) {
+            context.progress.shardDone(rowsIn: done.rowsIn, dropped: done.dropped, generatedRows: 0)
+            return outcome(done)
+        }
         var stats = ShardStats(shard: shard)
         stats.started = Date().timeIntervalSince1970
-        var rows = try readShard(layout.inputShard(shard))
+        let rows = try readShard(layout.inputShard(shard))
         stats.rowsIn = rows.count
-        var errors: [RowError] = []
-        var generatedRows = 0.0
-        for (index, stage) in spec.stages.enumerated() {
-            switch stage {
-            case .ingest, .export:
-                continue
-            case .template(let t):
-                let stage = try TemplateStage(t)
-                rows = rows.compactMap { row in
-                    switch stage.apply(row) {
-                    case .success(let r): return r
-                    case .failure(let e): errors.append(e); return nil
-                    }
-                }
-            case .generate(let g):
-                let (model, engine) = try await context.model()
-                let stage = GenerateStage(g, index: index, batchSeed: spec.seed, engine: engine, model: model)
-                let progress = context.progress
-                let samples = Double(g.n)
-                let outcome = try await stage.apply(rows) { usage in progress.generated(usage, rows: 1 / samples) }
-                generatedRows += Double(rows.count)
-                rows = []
-                for result in outcome.results {
-                    switch result {
-                    case .success(let r):
-                        rows.append(r)
-                        stats.completionLengths.append(Self.completionTokens(r, field: g.field))
-                    case .failure(let e):
-                        errors.append(e)
-                    }
-                }
-                let usage = outcome.usage
-                stats.promptTokens += usage.promptTokens
-                stats.completionTokens += usage.completionTokens
-                stats.requests += usage.requests
-            case .format(let f):
-                let stage = try FormatStage(f)
-                var kept: [Row] = []
-                for row in rows {
-                    switch stage.apply(row) {
-                    case .row(let r): kept.append(r)
-                    case .drop(let e): errors.append(e)
-                    case .fail(let e): throw PermanentJobError("\(e.id ?? "?"): format: \(e.reason)")
-                    }
-                }
-                rows = kept
-            case .validate(let v):
-                let stage = ValidateStage(v, index: index)
-                var kept: [Row] = []
-                for row in rows {
-                    switch stage.apply(row) {
-                    case .row(let r, let sample):
-                        kept.append(r)
-                        stats.samples.append(sample.stored)
-                    case .drop(let e, let sample):
-                        errors.append(e)
-                        stats.samples.append(sample.stored)
-                    case .fail(let e):
-                        throw PermanentJobError("\(e.id ?? "?"): validate: \(e.reason)")
-                    }
-                }
-                rows = kept
-            }
-        }
-        stats.rowsOut = rows.count
-        stats.dropped = errors.count
-        stats.flagged = rows.filter { !$0.flags.isEmpty }.count
-        try writePart(shard: shard, rows: rows)
-        try writeErrors(shard: shard, errors: errors)
+        let progress = context.progress
+        let context = self.context
+        let stages = try RowStages.make(context.spec, generator: { try await context.generator() },
+                                        onCompletion: { usage, rows in progress.generated(usage, rows: rows) })
+        let out = try await stages.process(rows)
+        // A stop that came during the stages must not leave a part made of cancelled generations.
+        try Task.checkCancellation()
+        stats.rowsOut = out.rows.count
+        stats.dropped = out.errors.count
+        stats.flagged = out.rows.filter { !$0.flags.isEmpty }.count
+        stats.promptTokens = out.stats.usage.promptTokens
+        stats.completionTokens = out.stats.usage.completionTokens
+        stats.requests = out.stats.usage.requests
+        stats.completionLengths = out.stats.completionLengths
+        stats.samples = out.stats.samples.map(\.stored)
+        try writePart(shard: shard, rows: out.rows)
+        try writeErrors(shard: shard, errors: out.errors)
         stats.finished = Date().timeIntervalSince1970
         try stats.write(to: layout.partStats(shard))
-        context.progress.shardDone(rowsIn: stats.rowsIn, dropped: errors.count, generatedRows: generatedRows)
-        return JobOutcome(result: "{\"rows_in\":\(stats.rowsIn),\"rows_out\":\(rows.count),\"dropped\":\(errors.count)}")
+        progress.shardDone(rowsIn: stats.rowsIn, dropped: out.errors.count, generatedRows: Double(out.stats.generatedRows))
+        return outcome(stats)
     }
 
-    private static func completionTokens(_ row: Row, field: String) -> Int {
-        if case .int(let n)? = row.fields["\(field)_completion_tokens"] { return Int(n) }
-        return 0
+    private func outcome(_ stats: ShardStats) -> JobOutcome {
+        JobOutcome(result: "{\"rows_in\":\(stats.rowsIn),\"rows_out\":\(stats.rowsOut),\"dropped\":\(stats.dropped)}")
+    }
+
+    /// The statistics of a shard whose output an earlier attempt wrote in full, or nil.
+    private func committed(_ shard: Int) -> ShardStats? {
+        let layout = context.layout
+        guard FileManager.default.fileExists(atPath: layout.partStats(shard)), FileManager.default.fileExists(atPath: layout.part(shard)),
+              let stats = try? ShardStats.read(layout.partStats(shard)), stats.shard == shard else { return nil }
+        return stats
     }
 
     private func readShard(_ path: String) throws -> [Row] {
@@ -109,7 +69,7 @@ struct ShardJob {
             do {
                 rows.append(try Row(shardLine: try JSONParser.parse(Array(line))))
             } catch {
-                throw PermanentJobError("\(path):\(i + 1): corrupt input shard (\(error))")
+                throw PipelineError.badRow(file: path, line: i + 1, reason: "corrupt input shard (\(error))")
             }
         }
         return rows

@@ -1,50 +1,36 @@
 import Foundation
 
-/// An entry of `Models/models.json`.
-public struct ModelEntry: Codable, Sendable, Equatable {
-    public struct Source: Codable, Sendable, Equatable {
-        public var pypi: String
-        public var wheelPath: String
-        public var upstream: String
-
-        enum CodingKeys: String, CodingKey {
-            case pypi, upstream
-            case wheelPath = "wheel_path"
-        }
-    }
-
-    public var id: String
-    public var file: String
-    public var bytes: Int
-    public var sha256: String
-    public var architecture: String
-    public var quantization: String
-    public var contextLength: Int
-    public var source: Source
-    public var license: String
-
-    enum CodingKeys: String, CodingKey {
-        case id, file, bytes, sha256, architecture, quantization, source, license
-        case contextLength = "context_length"
-    }
-}
-
-/// The known models, and how a `--model` argument (an id or a path) becomes a file.
+/// The known models (`Models/models.json`), and how a `--model` argument (an id or a path) becomes a file.
+/// Build it once per process and pass it down: every resolution goes through `resolve`.
 public struct ModelCatalog: Sendable {
     public let directory: URL
     public let entries: [ModelEntry]
+    /// The catalogue file, and whether it existed (without one, only paths resolve).
+    public let file: String
+    public let exists: Bool
 
     /// `TEXTNLP_MODELS_DIR`, else `Models/` in the current directory.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         URL(fileURLWithPath: environment["TEXTNLP_MODELS_DIR"] ?? "Models", isDirectory: true)
     }
 
+    /// Reads `models.json` in `directory`. No file means no entries; a file that cannot be read or decoded
+    /// is an error that names it.
     public init(directory: URL = ModelCatalog.defaultDirectory()) throws {
         self.directory = directory
         let url = directory.appendingPathComponent("models.json")
-        guard let data = try? Data(contentsOf: url) else {
+        file = url.path
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            exists = false
             entries = []
             return
+        }
+        exists = true
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw CatalogError.unreadable(path: url.path, reason: error.localizedDescription)
         }
         struct File: Codable { var models: [ModelEntry] }
         do {
@@ -54,8 +40,8 @@ public struct ModelCatalog: Sendable {
         }
     }
 
-    /// The file for `name`: an existing path, or the file of a catalogue id.
-    public func resolve(_ name: String) throws -> (path: String, entry: ModelEntry?) {
+    /// The file for `name`: the file of a catalogue id (checked to be there with the catalogued size), or a path.
+    public func resolve(_ name: String) throws -> ResolvedModel {
         if let entry = entries.first(where: { $0.id == name }) {
             let path = directory.appendingPathComponent(entry.file).path
             guard FileManager.default.fileExists(atPath: path) else { throw CatalogError.notFetched(id: name, path: path) }
@@ -63,57 +49,63 @@ public struct ModelCatalog: Sendable {
             if let size, size != entry.bytes {
                 throw CatalogError.wrongSize(path: path, expected: entry.bytes, actual: size)
             }
-            return (path, entry)
+            return ResolvedModel(name: name, path: path, entry: entry, bytes: entry.bytes, fingerprint: entry.sha256)
         }
         if name.hasSuffix(".gguf") || name.contains("/") || FileManager.default.fileExists(atPath: name) {
-            return (name, nil)
+            return try ResolvedModel(path: name)
         }
-        throw ModelError.unknownModel(name, known: entries.map(\.id))
+        throw CatalogError.unknownModel(name, catalog: file, known: entries.map(\.id))
+    }
+}
+
+/// A model argument turned into a file, with what identifies its contents.
+public struct ResolvedModel: Sendable, Equatable {
+    /// As the user gave it: a catalogue id or a path.
+    public var name: String
+    public var path: String
+    public var entry: ModelEntry?
+    public var bytes: Int
+    /// The catalogue's SHA-256, or for a plain file its path, size and modification time.
+    public var fingerprint: String
+
+    public init(name: String, path: String, entry: ModelEntry?, bytes: Int, fingerprint: String) {
+        self.name = name
+        self.path = path
+        self.entry = entry
+        self.bytes = bytes
+        self.fingerprint = fingerprint
+    }
+
+    /// A `.gguf` file outside the catalogue.
+    public init(path: String) throws {
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw GGUFError.cannotOpen(path: path, reason: "no such file")
+        }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        self.init(name: path, path: path, entry: nil, bytes: size, fingerprint: "\(path):\(size):\(modified)")
     }
 }
 
 public enum CatalogError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
     case invalid(path: String, reason: String)
     case notFetched(id: String, path: String)
     case wrongSize(path: String, expected: Int, actual: Int)
+    case unknownModel(String, catalog: String, known: [String])
 
     public var description: String {
         switch self {
+        case let .unreadable(path, reason): "\(path): cannot read the model catalogue: \(reason)"
         case let .invalid(path, reason): "\(path): invalid model catalogue: \(reason)"
         case let .notFetched(id, path): "model '\(id)' is not at \(path); run scripts/fetch-models"
         case let .wrongSize(path, expected, actual): "\(path): \(actual) bytes, but models.json says \(expected); run scripts/fetch-models"
+        case let .unknownModel(name, catalog, known):
+            "unknown model '\(name)': not a file, and not an id in \(catalog) ("
+                + (known.isEmpty ? "which lists no models or does not exist" : "known: \(known.joined(separator: ", "))") + ")"
         }
-    }
-}
-
-/// A model ready to run: the mapped file, the network, its tokenizer.
-public struct LoadedModel: Sendable {
-    public let file: GGUFFile
-    public let model: any LanguageModel
-    public let tokenizer: Tokenizer
-    public let entry: ModelEntry?
-    public let loadSeconds: Double
-
-    /// Loads a model by catalogue id or path.
-    public init(_ name: String, catalog: ModelCatalog? = nil, activations: ActivationPrecision = .automatic) throws {
-        let start = Date()
-        let resolved = try (catalog ?? ModelCatalog()).resolve(name)
-        file = try GGUFFile(path: resolved.path)
-        entry = resolved.entry
-        tokenizer = try Tokenizer(gguf: file)
-        model = try loadLanguageModel(file, activations: activations)
-        if activations == .int8 { file.mapping.releaseResidentPages() }   // the products read the packed copies
-        loadSeconds = Date().timeIntervalSince(start)
-    }
-
-    public func chatTemplate() throws -> ChatTemplate {
-        try ChatTemplate(gguf: file, tokenizer: tokenizer)
-    }
-
-    /// Prompt tokens for a conversation, rendered through the model's template.
-    public func chatPrompt(_ messages: [ChatMessage]) throws -> [Int32] {
-        let template = try chatTemplate()
-        let text = try template.render(messages)
-        return tokenizer.encode(text, parseSpecial: true, addSpecial: !template.rendersBOS)
     }
 }

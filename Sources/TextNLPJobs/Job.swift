@@ -77,20 +77,3 @@ public struct JobRecord: Sendable, Equatable {
     public var startedAt: Double?
     public var finishedAt: Double?
 }
-
-public enum JobsError: Error, Equatable, CustomStringConvertible {
-    /// The job is no longer leased to this worker (the lease expired and the job went to someone else).
-    case leaseLost(job: Int64, owner: String)
-    case unknownDependency(group: String, key: String, dependency: String)
-    case database(String)
-    case noHandler(kind: String)
-
-    public var description: String {
-        switch self {
-        case .leaseLost(let job, let owner): "job \(job) is no longer leased to \(owner)"
-        case .unknownDependency(let group, let key, let dependency): "job \(group)/\(key) depends on unknown job \(dependency)"
-        case .database(let message): "job store: \(message)"
-        case .noHandler(let kind): "no handler for jobs of kind \"\(kind)\""
-        }
-    }
-}

@@ -5,6 +5,9 @@
 /// incrementing `attempt` and setting a lease. Only the lease owner can heartbeat, complete, fail or
 /// release a job. `complete` adds follow-up jobs in the same transaction. `reap` returns jobs whose lease
 /// expired to `retryable` (or `discarded` when no attempt is left).
+///
+/// Every operation is atomic and is not interrupted by the cancellation of the calling task: it runs to
+/// its end, and the caller gets its result. Errors are `JobsError`s; `isTransient` ones may succeed later.
 public protocol JobStore: Sendable {
     /// Adds jobs; keys already present in their group are skipped. Returns how many were added.
     @discardableResult

@@ -2,41 +2,90 @@ import Foundation
 import GRDB
 
 /// The embedded job store: one SQLite file (WAL mode), safe for several processes on one machine.
+///
+/// Every operation is one transaction, and it runs to its end even when the task that asked for it is
+/// cancelled: a stop (SIGTERM, Ctrl-C) that lands in the middle of a claim or a completion never leaves a
+/// job claimed by nobody, and its caller still learns what was written.
 public final class SQLiteJobStore: JobStore {
     private let pool: DatabasePool
+    private let path: String
     private let now: @Sendable () -> Double
 
     public init(path: String, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
+        self.path = path
+        self.now = now
         var config = Configuration()
         config.busyMode = .timeout(10)
         do {
             pool = try DatabasePool(path: path, configuration: config)
-            try pool.write { db in try SQLiteSchema.migrate(db) }
+            let unknown = try pool.read(SQLiteMigrations.unknownVersions)
+            guard unknown.isEmpty else {
+                throw JobsError.schemaTooNew(store: path, unknown: unknown, known: JobStoreSchema.versions)
+            }
+            try SQLiteMigrations.migrator.migrate(pool)
         } catch {
-            throw JobsError.database("\(path): \(error)")
+            throw Self.classify(error, store: path, operation: "open and migrate")
         }
-        self.now = now
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do {
-            return try await pool.write(body)
-        } catch let error as JobsError {
-            throw error
-        } catch {
-            throw JobsError.database("\(error)")
+    /// The schema versions applied to this store, oldest first.
+    public func appliedVersions() async throws -> [String] {
+        try await read("read schema versions") { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
         }
+    }
+
+    /// GRDB and SQLite errors as `JobsError`s with this store and operation; busy, locked and I/O errors are transient.
+    static func classify(_ error: any Error, store: String, operation: String) -> JobsError {
+        if let error = error as? JobsError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_IOERR, .SQLITE_FULL, .SQLITE_CANTOPEN, .SQLITE_PROTOCOL, .SQLITE_INTERRUPT:
+                return .unavailable(store: store, operation: operation, reason: error.message ?? "\(error.resultCode)")
+            default:
+                return .queryFailed(store: store, operation: operation, reason: "\(error.message ?? "\(error.resultCode)")"
+                                    + (error.sql.map { " in \($0.split(separator: "\n").first ?? "")" } ?? ""))
+            }
+        }
+        if error is CancellationError {
+            return .unavailable(store: store, operation: operation, reason: "cancelled before it ran")
+        }
+        return .queryFailed(store: store, operation: operation, reason: "\(error)")
+    }
+
+    /// Runs `body` in one write transaction, in a task of its own so that the caller's cancellation
+    /// cannot interrupt it half way.
+    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let pool = self.pool, path = self.path
+        return try await Task {
+            do {
+                return try await pool.write(body)
+            } catch {
+                throw Self.classify(error, store: path, operation: operation)
+            }
+        }.value
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let pool = self.pool, path = self.path
+        return try await Task {
+            do {
+                return try await pool.read(body)
+            } catch {
+                throw Self.classify(error, store: path, operation: operation)
+            }
+        }.value
     }
 
     @discardableResult
     public func enqueue(_ jobs: [NewJob]) async throws -> Int {
         let t = now()
-        return try await write { db in try SQLiteSchema.insert(jobs, now: t, db: db) }
+        return try await write("enqueue \(jobs.count) job(s)") { db in try SQLiteRows.insert(jobs, now: t, db: db) }
     }
 
     public func claim(queue: String, owner: String, limit: Int, leaseSeconds: Double) async throws -> [JobRecord] {
-        let t = now()
-        return try await write { db in
+        let t = now(), path = self.path
+        return try await write("claim from queue \(queue)") { db in
             let rows = try GRDB.Row.fetchAll(db, sql: """
                 UPDATE jobs SET state = 'running', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?,
                        started_at = COALESCE(started_at, ?)
@@ -50,13 +99,14 @@ public final class SQLiteJobStore: JobStore {
                     ORDER BY j.priority, j.run_at, j.id LIMIT ?)
                 RETURNING *
                 """, arguments: [owner, t + leaseSeconds, t, queue, t, limit])
-            return rows.map(SQLiteSchema.record).sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
+            return try rows.map { try SQLiteRows.record($0, store: path) }
+                .sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
         }
     }
 
     public func heartbeat(id: Int64, owner: String, leaseSeconds: Double) async throws -> Bool {
         let t = now()
-        return try await write { db in
+        return try await write("heartbeat job \(id)") { db in
             try db.execute(sql: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND state = 'running'",
                            arguments: [t + leaseSeconds, id, owner])
             return db.changesCount == 1
@@ -65,37 +115,37 @@ public final class SQLiteJobStore: JobStore {
 
     public func complete(id: Int64, owner: String, result: String?, enqueue: [NewJob]) async throws {
         let t = now()
-        try await write { db in
+        try await write("complete job \(id)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'completed', result = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ? AND state = 'running'
                 """, arguments: [result, t, id, owner])
             guard db.changesCount == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }
-            _ = try SQLiteSchema.insert(enqueue, now: t, db: db)
+            _ = try SQLiteRows.insert(enqueue, now: t, db: db)
         }
     }
 
     @discardableResult
     public func fail(id: Int64, owner: String, message: String, retryAt: Double?) async throws -> JobState {
-        let t = now()
-        return try await write { db in
+        let t = now(), path = self.path
+        return try await write("record the failure of job \(id)") { db in
             guard let row = try GRDB.Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE id = ? AND lease_owner = ? AND state = 'running'",
                                                   arguments: [id, owner]) else {
                 throw JobsError.leaseLost(job: id, owner: owner)
             }
-            let job = SQLiteSchema.record(row)
+            let job = try SQLiteRows.record(row, store: path)
             let errors = job.errors + [AttemptError(attempt: job.attempt, at: t, message: message)]
             let state: JobState = (retryAt != nil && job.attempt < job.maxAttempts) ? .retryable : .discarded
             try db.execute(sql: """
                 UPDATE jobs SET state = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ?
-                """, arguments: [state.rawValue, SQLiteSchema.encode(errors), retryAt ?? job.runAt, state == .discarded ? t : nil, id])
+                """, arguments: [state.rawValue, try SQLiteRows.encode(errors), retryAt ?? job.runAt, state == .discarded ? t : nil, id])
             return state
         }
     }
 
     public func release(id: Int64, owner: String) async throws {
-        try await write { db in
+        try await write("release job \(id)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = CASE WHEN attempt > 1 THEN 'retryable' ELSE 'available' END,
                        attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL
@@ -106,25 +156,25 @@ public final class SQLiteJobStore: JobStore {
 
     @discardableResult
     public func reap() async throws -> Int {
-        let t = now()
-        return try await write { db in
-            try SQLiteSchema.loseAttempts(db, where: "state = 'running' AND lease_expires_at < ?", arguments: [t],
-                                          message: "lease expired (the worker stopped heartbeating)", now: t)
+        let t = now(), path = self.path
+        return try await write("reap expired leases") { db in
+            try SQLiteRows.loseAttempts(db, store: path, where: "state = 'running' AND lease_expires_at < ?", arguments: [t],
+                                        message: "lease expired (the worker stopped heartbeating)", now: t)
         }
     }
 
     @discardableResult
     public func recoverRunning(group: String, message: String) async throws -> Int {
-        let t = now()
-        return try await write { db in
-            try SQLiteSchema.loseAttempts(db, where: "state = 'running' AND grp = ?", arguments: [group], message: message, now: t)
+        let t = now(), path = self.path
+        return try await write("recover the running jobs of \(group)") { db in
+            try SQLiteRows.loseAttempts(db, store: path, where: "state = 'running' AND grp = ?", arguments: [group], message: message, now: t)
         }
     }
 
     @discardableResult
     public func retryDiscarded(group: String) async throws -> Int {
         let t = now()
-        return try await write { db in
+        return try await write("retry the discarded jobs of \(group)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'available', max_attempts = attempt + max_attempts, run_at = ?, finished_at = NULL
                 WHERE grp = ? AND state = 'discarded'
@@ -134,45 +184,41 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func jobs(group: String) async throws -> [JobRecord] {
-        do {
-            return try await pool.read { db in
-                try GRDB.Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE grp = ? ORDER BY id", arguments: [group]).map(SQLiteSchema.record)
-            }
-        } catch {
-            throw JobsError.database("\(error)")
+        let path = self.path
+        return try await read("list the jobs of \(group)") { db in
+            try GRDB.Row.fetchAll(db, sql: "SELECT * FROM jobs WHERE grp = ? ORDER BY id", arguments: [group])
+                .map { try SQLiteRows.record($0, store: path) }
         }
     }
 
     public func stateCounts(group: String) async throws -> [JobState: Int] {
-        do {
-            return try await pool.read { db in
-                var counts: [JobState: Int] = [:]
-                for row in try GRDB.Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM jobs WHERE grp = ? GROUP BY state",
-                                                 arguments: [group]) {
-                    let state: String = row["state"]
-                    if let s = JobState(rawValue: state) { counts[s] = row["n"] }
+        let path = self.path
+        return try await read("count the jobs of \(group)") { db in
+            var counts: [JobState: Int] = [:]
+            for row in try GRDB.Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM jobs WHERE grp = ? GROUP BY state",
+                                             arguments: [group]) {
+                let text: String = row["state"]
+                guard let state = JobState(rawValue: text) else {
+                    throw JobsError.corruptRecord(store: path, job: 0, field: "state", value: text)
                 }
-                return counts
+                counts[state] = row["n"]
             }
-        } catch {
-            throw JobsError.database("\(error)")
+            return counts
         }
     }
 
     public func job(group: String, key: String) async throws -> JobRecord? {
-        do {
-            return try await pool.read { db in
-                try GRDB.Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE grp = ? AND key = ?", arguments: [group, key]).map(SQLiteSchema.record)
-            }
-        } catch {
-            throw JobsError.database("\(error)")
+        let path = self.path
+        return try await read("read job \(group)/\(key)") { db in
+            try GRDB.Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE grp = ? AND key = ?", arguments: [group, key])
+                .map { try SQLiteRows.record($0, store: path) }
         }
     }
 
     @discardableResult
     public func cancel(group: String) async throws -> Int {
         let t = now()
-        return try await write { db in
+        return try await write("cancel the jobs of \(group)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE grp = ? AND state NOT IN ('completed', 'cancelled', 'discarded')

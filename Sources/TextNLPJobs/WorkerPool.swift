@@ -1,28 +1,14 @@
 import Foundation
-
-/// What a handler returns: a result to store and follow-up jobs to add in the same transaction.
-public struct JobOutcome: Sendable {
-    public var result: String?
-    public var enqueue: [NewJob]
-
-    public init(result: String? = nil, enqueue: [NewJob] = []) {
-        self.result = result
-        self.enqueue = enqueue
-    }
-}
-
-/// Thrown by a handler whose failure a retry cannot fix (bad data, a failed gate): the job is discarded at once.
-public struct PermanentJobError: Error, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
-public typealias JobHandler = @Sendable (JobRecord) async throws -> JobOutcome
+import Logging
+import Synchronization
 
 /// In-process workers: `concurrency` loops that claim one job at a time, run its handler while a heartbeat
-/// renews the lease, and record the outcome. Cancelling the task that runs `run` stops claiming, cancels
-/// running handlers and releases their jobs without spending an attempt.
+/// renews the lease, and record the outcome.
+///
+/// Stopping: cancelling the task that runs `run` stops claiming and cancels the running handlers; each
+/// job whose handler had not finished is given back without spending an attempt, and a job whose handler
+/// had finished is completed. The store's writes are not cancelled with the task (see `JobStore`), so
+/// nothing is left `running` when `run` returns.
 public struct WorkerPool: Sendable {
     public var store: any JobStore
     public var queue: String
@@ -30,13 +16,20 @@ public struct WorkerPool: Sendable {
     public var handlers: [String: JobHandler]
     public var concurrency: Int
     public var leaseSeconds: Double
+    /// How often a running job's lease is renewed: a third of the lease unless set.
+    public var heartbeatSeconds: Double
     public var pollSeconds: Double
     public var retry: RetryPolicy
+    /// How a handler's error is handled; by default the error's own `ClassifiedFailure` disposition, else `.retry`.
+    public var classify: @Sendable (any Error) -> FailureDisposition
+    public var logger: Logger
     /// Called after every job that finished an attempt (for progress).
     public var onJobEnd: @Sendable (JobRecord, Result<JobOutcome, any Error>) -> Void
 
     public init(store: any JobStore, queue: String, owner: String, handlers: [String: JobHandler], concurrency: Int = 1,
-                leaseSeconds: Double = 60, pollSeconds: Double = 0.2, retry: RetryPolicy = .init(),
+                leaseSeconds: Double = 60, heartbeatSeconds: Double? = nil, pollSeconds: Double = 0.2, retry: RetryPolicy = .init(),
+                classify: @escaping @Sendable (any Error) -> FailureDisposition = WorkerPool.defaultDisposition,
+                logger: Logger = Logger(label: "textnlp.jobs"),
                 onJobEnd: @escaping @Sendable (JobRecord, Result<JobOutcome, any Error>) -> Void = { _, _ in }) {
         self.store = store
         self.queue = queue
@@ -44,57 +37,108 @@ public struct WorkerPool: Sendable {
         self.handlers = handlers
         self.concurrency = concurrency
         self.leaseSeconds = leaseSeconds
+        self.heartbeatSeconds = heartbeatSeconds ?? leaseSeconds / 3
         self.pollSeconds = pollSeconds
         self.retry = retry
+        self.classify = classify
+        self.logger = logger
         self.onJobEnd = onJobEnd
     }
 
-    /// Works until `done()` says so (checked whenever no job is due) or the task is cancelled.
+    @Sendable public static func defaultDisposition(_ error: any Error) -> FailureDisposition {
+        (error as? ClassifiedFailure)?.disposition ?? .retry
+    }
+
+    /// Thrown out of a worker loop to stop its siblings when a job failed with `.stop`.
+    private struct Stopped: Error {}
+
+    /// Works until `done()` says so (checked whenever no job is due), until a job fails with `.stop`, or
+    /// until the task is cancelled. Throws only when the store refuses work in a way a retry cannot fix.
     public func run(until done: @escaping @Sendable () async throws -> Bool) async throws {
-        let store = self.store
-        let interval = max(1, leaseSeconds / 4)
-        // The reaper returns expired leases (of workers in other processes that died) to the queue.
-        let reaper = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(interval))
-                _ = try? await store.reap()
-            }
-        }
+        let reaper = Task { await reap() }
         defer { reaper.cancel() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for slot in 0..<concurrency {
-                group.addTask { try await self.loop(slot: slot, done: done) }
+        let stopping = StopFlag()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for slot in 0..<concurrency {
+                    group.addTask { try await self.loop(slot: slot, done: done, stopping: stopping) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch is Stopped {
+            return
         }
     }
 
-    private func loop(slot: Int, done: @escaping @Sendable () async throws -> Bool) async throws {
-        let me = "\(owner)/\(slot)"
+    /// Returns expired leases (of workers in other processes that died) to the queue, every quarter lease.
+    private func reap() async {
+        let interval = max(1, leaseSeconds / 4)
         while !Task.isCancelled {
-            guard let job = try await store.claim(queue: queue, owner: me, limit: 1, leaseSeconds: leaseSeconds).first else {
+            try? await Task.sleep(for: .seconds(interval))
+            if Task.isCancelled { return }
+            do {
+                let n = try await store.reap()
+                if n > 0 { logger.warning("returned \(n) job(s) whose lease expired to the queue") }
+            } catch {
+                logger.error("reaper: \(error)")
+            }
+        }
+    }
+
+    private func loop(slot: Int, done: @escaping @Sendable () async throws -> Bool, stopping: StopFlag) async throws {
+        let me = "\(owner)/\(slot)"
+        var storeTrouble = 0
+        while !Task.isCancelled {
+            let claimed: [JobRecord]
+            do {
+                claimed = try await store.claim(queue: queue, owner: me, limit: 1, leaseSeconds: leaseSeconds)
+                storeTrouble = 0
+            } catch let error as JobsError where error.isTransient {
+                storeTrouble += 1
+                logger.warning("claim: \(error)")
+                try? await Task.sleep(for: .seconds(retry.delay(afterAttempt: storeTrouble)))
+                continue
+            }
+            guard let job = claimed.first else {
                 if try await done() { return }
                 try? await Task.sleep(for: .seconds(pollSeconds))
                 continue
             }
-            try await execute(job, owner: me)
+            if Task.isCancelled {
+                // The stop came while the claim was on its way: give the job straight back.
+                await giveBack(job, owner: me, why: "stopping")
+                return
+            }
+            if try await execute(job, owner: me, stopping: stopping) { throw Stopped() }
         }
     }
 
-    private func execute(_ job: JobRecord, owner: String) async throws {
+    private enum LeaseEnd: Sendable {
+        case held
+        case lost
+        case heartbeatFailed(String)
+    }
+
+    /// Runs one job to its recorded end. Returns true when the pool has to stop.
+    private func execute(_ job: JobRecord, owner: String, stopping: StopFlag) async throws -> Bool {
         guard let handler = handlers[job.kind] else {
-            try await store.fail(id: job.id, owner: owner, message: JobsError.noHandler(kind: job.kind).description, retryAt: nil)
-            return
+            try await record(job, owner: owner, error: JobsError.noHandler(kind: job.kind, job: job.id), disposition: .discard)
+            return false
         }
-        let store = self.store
-        let lease = leaseSeconds
+        let store = self.store, lease = leaseSeconds, beat = heartbeatSeconds, logger = self.logger
         let work = Task { try await handler(job) }
-        let heartbeat = Task {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .seconds(lease / 3))
-                if !(try await store.heartbeat(id: job.id, owner: owner, leaseSeconds: lease)) {
+        let heartbeat = Task<LeaseEnd, Never> {
+            while true {
+                do { try await Task.sleep(for: .seconds(beat)) } catch { return .held }
+                do {
+                    if try await !store.heartbeat(id: job.id, owner: owner, leaseSeconds: lease) {
+                        work.cancel()
+                        return .lost
+                    }
+                } catch {
+                    logger.error("job \(job.key) (\(job.id)): the heartbeat could not renew its lease: \(error); stopping it")
                     work.cancel()
-                    return
+                    return .heartbeatFailed("\(error)")
                 }
             }
         }
@@ -104,28 +148,85 @@ public struct WorkerPool: Sendable {
             work.cancel()
         }
         heartbeat.cancel()
-        if Task.isCancelled {
-            // Shutdown: give the job back whatever the handler managed; its output, if any, was written atomically.
-            // A fresh task: the database refuses work from a cancelled one.
-            await Task { try? await store.release(id: job.id, owner: owner) }.value
-            return
+        switch await heartbeat.value {
+        case .lost:
+            // Another worker (or the reaper) owns the job now; whatever this attempt did is not recorded.
+            logger.warning("job \(job.key) (\(job.id)): lease lost to another worker; its attempt is abandoned")
+            return false
+        case .heartbeatFailed:
+            await giveBack(job, owner: owner, why: "its heartbeat failed")
+            return false
+        case .held:
+            break
         }
         switch outcome {
         case .success(let result):
+            // Finished work is recorded even during a stop: its output is written, and redoing it would waste it.
             do {
                 try await store.complete(id: job.id, owner: owner, result: result.result, enqueue: result.enqueue)
             } catch JobsError.leaseLost {
-                return
+                logger.warning("job \(job.key) (\(job.id)): finished after its lease was lost; another worker owns it")
+                return false
+            } catch let error as JobsError where error.isTransient {
+                logger.error("job \(job.key) (\(job.id)): finished, but completing it failed: \(error); its lease will expire")
+                return false
             }
+            onJobEnd(job, outcome)
+            return false
         case .failure(let error):
-            let message = "\(error)"
-            let retryAt = error is PermanentJobError ? nil : Date().timeIntervalSince1970 + retry.delay(afterAttempt: job.attempt)
-            do {
-                try await store.fail(id: job.id, owner: owner, message: message, retryAt: retryAt)
-            } catch JobsError.leaseLost {
-                return
+            if Task.isCancelled || stopping.isSet {
+                await giveBack(job, owner: owner, why: "stopping")
+                return false
             }
+            let disposition = error is CancellationError ? .retry : classify(error)
+            if disposition == .stop {
+                // The first job to fail this way records it; the others running beside it are given back.
+                guard stopping.setFirst() else {
+                    await giveBack(job, owner: owner, why: "stopping")
+                    return false
+                }
+            }
+            try await record(job, owner: owner, error: error, disposition: disposition)
+            onJobEnd(job, outcome)
+            return disposition == .stop
         }
-        onJobEnd(job, outcome)
+    }
+
+    private func record(_ job: JobRecord, owner: String, error: any Error, disposition: FailureDisposition) async throws {
+        let retryAt = disposition == .retry ? Date().timeIntervalSince1970 + retry.delay(afterAttempt: job.attempt) : nil
+        do {
+            let state = try await store.fail(id: job.id, owner: owner, message: "\(error)", retryAt: retryAt)
+            logger.info("job \(job.key) (\(job.id)) attempt \(job.attempt) failed, now \(state.rawValue): \(error)")
+        } catch JobsError.leaseLost {
+            logger.warning("job \(job.key) (\(job.id)): failed after its lease was lost; another worker owns it")
+        } catch let storeError as JobsError where storeError.isTransient {
+            logger.error("job \(job.key) (\(job.id)): its failure could not be recorded: \(storeError); its lease will expire")
+        }
+    }
+
+    /// Gives a job back without spending its attempt. When even that fails, its lease expires and the reaper
+    /// returns it; the error is logged either way.
+    private func giveBack(_ job: JobRecord, owner: String, why: String) async {
+        do {
+            try await store.release(id: job.id, owner: owner)
+            logger.debug("job \(job.key) (\(job.id)) given back: \(why)")
+        } catch {
+            logger.error("job \(job.key) (\(job.id)): could not be given back (\(why)): \(error); its lease will expire")
+        }
+    }
+}
+
+/// Set once when the pool stops because a job failed with `.stop`.
+final class StopFlag: Sendable {
+    private let value = Mutex(false)
+
+    var isSet: Bool { value.withLock { $0 } }
+
+    /// Sets the flag; true for the one caller that set it first.
+    func setFirst() -> Bool {
+        value.withLock { set in
+            defer { set = true }
+            return !set
+        }
     }
 }

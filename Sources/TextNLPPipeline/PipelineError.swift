@@ -5,7 +5,8 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
     case io(path: String, reason: String)
     case badRow(file: String, line: Int, reason: String)
     case rowFailed(id: String, stage: String, reason: String)
-    case gateFailed(gate: String, value: Double)
+    /// Corpus gates with `on_fail: "fail"` that failed, each as "label (value x)".
+    case gateFailed(gates: [String])
     case compression(reason: String)
     case outsideOutputRoot(path: String, root: String)
 
@@ -14,7 +15,7 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
         case .io(let path, let reason): "\(path): \(reason)"
         case .badRow(let file, let line, let reason): "\(file):\(line): \(reason)"
         case .rowFailed(let id, let stage, let reason): "row \(id): \(stage): \(reason)"
-        case .gateFailed(let gate, let value): "corpus gate failed: \(gate) (value \(JSONWriter.number(value)))"
+        case .gateFailed(let gates): "corpus gate failed: " + gates.joined(separator: "; ")
         case .compression(let reason): "zstd: \(reason)"
         case .outsideOutputRoot(let path, let root): "\(path) is outside the output root \(root)"
         }

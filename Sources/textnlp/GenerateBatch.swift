@@ -27,18 +27,12 @@ struct BatchRequestLine: Decodable {
     var prompt: String?
     var messages: [ChatMessage]?
     var max_tokens: Int?
-    var temperature: Float?
-    var top_p: Float?
-    var top_k: Int?
-    var min_p: Float?
-    var repeat_penalty: Float?
-    var frequency_penalty: Float?
-    var presence_penalty: Float?
     var stop: Stop?
     var seed: UInt64?
 
-    static let known: Set<String> = ["id", "custom_id", "prompt", "messages", "max_tokens", "temperature", "top_p", "top_k", "min_p",
-                                     "stop", "seed", "repeat_penalty", "frequency_penalty", "presence_penalty"]
+    /// The fields read here, and every sampling field by its name (`SamplingField`).
+    static let known: Set<String> = Set(["id", "custom_id", "prompt", "messages", "max_tokens", "stop", "seed"])
+        .union(SamplingField.allCases.map(\.name))
     /// OpenAI fields that do not change local generation.
     static let ignored: Set<String> = ["model", "user", "stream", "n", "logprobs"]
 
@@ -63,13 +57,12 @@ struct BatchRequestLine: Decodable {
         guard (r.prompt == nil) != (r.messages == nil) else { throw BatchLineError("give exactly one of prompt and messages") }
         if let n = r.max_tokens, n < 1 { throw BatchLineError("max_tokens: must be at least 1") }
         var p = defaults
-        if let v = r.temperature { p.temperature = v }
-        if let v = r.top_p { p.topP = v }
-        if let v = r.top_k { p.topK = v }
-        if let v = r.min_p { p.minP = v }
-        if let v = r.repeat_penalty { p.repeatPenalty = v }
-        if let v = r.frequency_penalty { p.frequencyPenalty = v }
-        if let v = r.presence_penalty { p.presencePenalty = v }
+        for field in SamplingField.allCases {
+            guard let raw = object[field.name] else { continue }
+            guard let number = raw as? Double else { throw BatchLineError("\(field.name): must be a number") }
+            if let problem = field.problem(with: number) { throw BatchLineError("\(field.name): \(problem)") }
+            field.set(number, in: &p)
+        }
         // Without a seed, each line gets its own, derived from the run's seed and its position.
         p.seed = r.seed ?? (defaults.seed &+ UInt64(index))
         do { try p.validate() } catch { throw BatchLineError("\(error)") }

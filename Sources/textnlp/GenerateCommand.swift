@@ -67,7 +67,7 @@ struct Generate: AsyncParsableCommand {
                 promptIDs = loaded.tokenizer.encode(prompt, parseSpecial: true, addSpecial: true)
             }
         } catch {
-            throw CLIError.failed("\(error)")
+            throw error
         }
         let seed = sampling.seed ?? UInt64.random(in: 0..<(1 << 53))
         let request = GenerationRequest(prompt: promptIDs, sampling: sampling.parameters(seed: seed), maxTokens: maxTokens,
@@ -83,7 +83,7 @@ struct Generate: AsyncParsableCommand {
                 }
             }
         } catch {
-            throw CLIError.failed("\(error)")
+            throw error
         }
         guard let result else { throw CLIError.failed("generation ended without a result") }
         if json {

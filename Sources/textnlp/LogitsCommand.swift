@@ -46,7 +46,7 @@ struct Logits: ParsableCommand {
         do {
             rows = try loaded.model.forward([SequenceChunk(slot: 0, tokens: tokens, start: 0, logits: .all)], cache: cache)[0]
         } catch {
-            throw CLIError.failed("\(error)")
+            throw error
         }
         let vocab = loaded.model.config.vocabSize
         for pos in 0..<tokens.count {

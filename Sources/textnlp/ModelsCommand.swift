@@ -36,7 +36,7 @@ struct Models: ParsableCommand {
             do {
                 file = try GGUFFile(path: try ModelCatalog().resolve(model).path)
             } catch {
-                throw CLIError.failed("\(error)")
+                throw error
             }
             if json {
                 var meta: [String: Any] = [:]

@@ -15,14 +15,14 @@ struct OutputRootOption: ParsableArguments {
 
 /// Decodes a pipeline file and runs the machine checks; every problem becomes one line of a CLIError (exit 2).
 enum PipelineLoader {
-    static func load(_ path: String, outputRoot: String) throws -> PipelineSpec {
+    static func load(_ path: String, outputRoot: String, catalog: ModelCatalog) throws -> PipelineSpec {
         let spec: PipelineSpec
         do {
             spec = try PipelineSpec.decode(contentsOf: URL(fileURLWithPath: path))
         } catch let error as SpecError {
             throw CLIError.failed(error.description, exitCode: 2)
         }
-        let issues = PipelineChecks(outputRoot: outputRoot, catalog: try? ModelCatalog()).issues(for: spec)
+        let issues = PipelineChecks(outputRoot: outputRoot, catalog: catalog).issues(for: spec)
         if !issues.isEmpty {
             throw CLIError.failed(SpecError(file: path, issues: issues).description, exitCode: 2)
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Logging
+import Synchronization
 import TextNLPBatches
 import TextNLPInference
 import TextNLPPipeline
@@ -25,27 +27,27 @@ extension TextNLP {
         }
 
         func run() async throws {
+            // From here on a signal is a clean stop, whatever the batch is doing when it comes.
+            let stop = StopRequest()
+            let signals = SignalForwarder { stop.request() }
+            defer { withExtendedLifetime(signals) {} }
             let outputRoot = root.resolved
-            let spec = try PipelineLoader.load(pipeline, outputRoot: outputRoot)
+            let catalog = try ModelCatalog()
+            let spec = try PipelineLoader.load(pipeline, outputRoot: outputRoot, catalog: catalog)
             let progress = BatchProgress()
-            let runner = BatchRunner(spec: spec, outputRoot: outputRoot, workers: workers, catalog: try? ModelCatalog(), progress: progress)
-            let paths: (layout: BatchLayout, outputs: OutputPaths)
-            do { paths = try runner.paths() } catch { throw CLIError.failed("\(error)") }
+            let runner = BatchRunner(spec: spec, outputRoot: outputRoot, workers: workers,
+                                     model: try ModelSession.open(for: spec, catalog: catalog), progress: progress,
+                                     logger: Logging.Logger(label: "textnlp.run"))
+            let paths = try runner.paths()
             FileHandle.standardError.write(Data("textnlp: batch \(paths.layout.batchID) (\(paths.layout.directory))\n".utf8))
 
             let work = Task { try await runner.run() }
-            let signals = SignalForwarder { work.cancel() }
+            stop.onRequest { work.cancel() }
             let display = quiet ? nil : Task { await ProgressDisplay(progress: progress).run() }
-            let outcome: BatchRunner.Outcome
-            do {
-                outcome = try await work.value
-            } catch {
-                display?.cancel()
-                throw CLIError.failed("\(error)")
-            }
+            defer { display?.cancel() }
+            let outcome = try await work.value
             display?.cancel()
             _ = await display?.value
-            withExtendedLifetime(signals) {}
             switch outcome {
             case .completed, .alreadyCompleted:
                 if outcome == .alreadyCompleted {
@@ -62,15 +64,47 @@ extension TextNLP {
     }
 }
 
-/// Turns SIGINT and SIGTERM into one call (cancel the batch) instead of killing the process.
+/// A stop asked for by a signal: remembered if it comes before anything can be cancelled, acted on once.
+final class StopRequest: Sendable {
+    private let state = Mutex<(requested: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+    func request() {
+        let action = state.withLock { s -> (@Sendable () -> Void)? in
+            s.requested = true
+            return s.action
+        }
+        action?()
+    }
+
+    /// Runs `action` on the stop, at once if it was already requested.
+    func onRequest(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { s -> Bool in
+            s.action = action
+            return s.requested
+        }
+        if now { action() }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into one call (stop the batch cleanly) instead of killing the process. A
+/// second signal ends the process at once (exit 130); the next run recovers what it left running.
 final class SignalForwarder {
     private let sources: [any DispatchSourceSignal]
 
     init(_ handler: @escaping @Sendable () -> Void) {
+        let count = Mutex(0)
         sources = [SIGINT, SIGTERM].map { sig in
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler(handler: handler)
+            source.setEventHandler {
+                let n = count.withLock { $0 += 1; return $0 }
+                if n == 1 {
+                    handler()
+                } else {
+                    FileHandle.standardError.write(Data("textnlp: stopped at once (second signal)\n".utf8))
+                    Foundation.exit(130)
+                }
+            }
             source.resume()
             return source
         }

@@ -1,24 +1,24 @@
 import ArgumentParser
 import TextNLPInference
 
-/// Sampling flags, shared by the commands that generate.
+/// Sampling flags, shared by the commands that generate; defaults and ranges are `SamplingParameters`'.
 struct SamplingOptions: ParsableArguments {
     @Option(help: "Sampling temperature; 0 is greedy.")
-    var temperature: Float = 0.8
+    var temperature: Float = SamplingParameters().temperature
     @Option(help: "Keep the K most likely tokens (0 = off).")
-    var topK: Int = 40
+    var topK: Int = SamplingParameters().topK
     @Option(help: "Keep the smallest set of tokens whose probability reaches P.")
-    var topP: Float = 0.95
+    var topP: Float = SamplingParameters().topP
     @Option(help: "Drop tokens less likely than P times the most likely one.")
-    var minP: Float = 0.05
+    var minP: Float = SamplingParameters().minP
     @Option(help: "Penalty for repeating recent tokens (1 = off).")
-    var repeatPenalty: Float = 1.0
+    var repeatPenalty: Float = SamplingParameters().repeatPenalty
     @Option(help: "Subtracted per previous occurrence of a token.")
-    var frequencyPenalty: Float = 0
+    var frequencyPenalty: Float = SamplingParameters().frequencyPenalty
     @Option(help: "Subtracted once from every token that occurred.")
-    var presencePenalty: Float = 0
+    var presencePenalty: Float = SamplingParameters().presencePenalty
     @Option(help: "How many recent tokens the penalties look at.")
-    var penaltyLastN: Int = 64
+    var penaltyLastN: Int = SamplingParameters().penaltyLastN
     @Option(help: "Random seed; the same seed gives the same text. Random when absent.")
     var seed: UInt64?
 

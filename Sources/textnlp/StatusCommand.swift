@@ -23,7 +23,7 @@ extension TextNLP {
             do {
                 status = try await BatchStatus.load(directory: directory)
             } catch {
-                throw CLIError.failed("\(error)")
+                throw error
             }
             Output.line(json ? JSONWriter.string(status.json) : status.text)
         }

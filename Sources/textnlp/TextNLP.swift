@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TextNLPInference
+import TextNLPPipeline
 
 @main
 struct TextNLP: AsyncParsableCommand {
@@ -19,8 +20,13 @@ struct TextNLP: AsyncParsableCommand {
             }
         }
         BLASThreads.singleThreadIfUnused()
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            report(parserError: error)
+        }
+        do {
             if var async = command as? AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -28,16 +34,21 @@ struct TextNLP: AsyncParsableCommand {
             }
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
-        } catch let error as CLIError {
-            FileHandle.standardError.write(Data("textnlp: error: \(error)\n".utf8))
-            Foundation.exit(error.exitCode)
+        } catch let error where error is ValidationError || error is CleanExit {
+            report(parserError: error)
         } catch {
-            // Help and version requests print as usual; every error is one line.
-            guard exitCode(for: error) != .success else { exit(withError: error) }
-            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            FileHandle.standardError.write(Data("textnlp: error: \(message)\n".utf8))
-            Foundation.exit(exitCode(for: error).rawValue)
+            // The command's own errors are typed and carry their context; each prints whole.
+            FileHandle.standardError.write(Data("textnlp: error: \(error)\n".utf8))
+            Foundation.exit(CLIError.exitCode(for: error))
         }
+    }
+
+    /// Help and version requests print as usual; every parser error is one line.
+    static func report(parserError error: any Error) -> Never {
+        guard exitCode(for: error) != .success else { exit(withError: error) }
+        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        FileHandle.standardError.write(Data("textnlp: error: \(message)\n".utf8))
+        Foundation.exit(exitCode(for: error).rawValue)
     }
 }
 
@@ -46,12 +57,13 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "A model id from Models/models.json, or a path to a .gguf file.")
     var model: String = "smollm2-135m-instruct"
 
+    /// The model, resolved through the catalogue (read once, here) and loaded.
     func load() throws -> LoadedModel {
-        do {
-            return try LoadedModel(model)
-        } catch {
-            throw CLIError.failed("\(error)")
-        }
+        try LoadedModel(try resolve())
+    }
+
+    func resolve() throws -> ResolvedModel {
+        try ModelCatalog().resolve(model)
     }
 }
 
@@ -62,6 +74,15 @@ struct CLIError: Error, CustomStringConvertible {
 
     static func failed(_ message: String, exitCode: Int32 = 1) -> CLIError {
         CLIError(description: message, exitCode: exitCode)
+    }
+
+    /// 2 for input that cannot be used as given (an invalid pipeline), the error's own code for a CLIError, else 1.
+    static func exitCode(for error: any Error) -> Int32 {
+        switch error {
+        case let error as CLIError: error.exitCode
+        case is SpecError: 2
+        default: 1
+        }
     }
 }
 

@@ -20,7 +20,7 @@ struct Tokenize: ParsableCommand {
     var noAddSpecial = false
 
     func run() throws {
-        let tokenizer = try Tokenizer(gguf: GGUFFile(path: ModelCatalog().resolve(modelOptions.model).path))
+        let tokenizer = try Tokenizer(gguf: GGUFFile(path: modelOptions.resolve().path))
         func ids(_ s: String) -> String {
             "[" + tokenizer.encode(s, parseSpecial: !noSpecial, addSpecial: !noAddSpecial).map(String.init).joined(separator: ",") + "]"
         }

@@ -18,7 +18,7 @@ extension TextNLP {
 
         func run() async throws {
             var failed = 0
-            let catalog = try? ModelCatalog()
+            let catalog = try ModelCatalog()
             for file in files {
                 var issues: [SpecIssue]
                 do {

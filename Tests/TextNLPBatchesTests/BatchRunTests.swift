@@ -36,7 +36,7 @@ struct BatchRunTests {
         let dir = Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = try Support.spec(pipeline(input: input(dir)))
-        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", catalog: nil)
+        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", model: nil)
         #expect(try await runner.run() == .completed)
         let (layout, outputs) = try runner.paths()
         #expect(outputs.data.hasPrefix(dir + "/out/scored/scored-"))
@@ -92,7 +92,7 @@ struct BatchRunTests {
         var outputs: [Data] = []
         for (rows, workers) in [(1, 1), (4, 3), (100, 2)] {
             let spec = try Support.spec(pipeline(input: source, shardRows: rows))
-            let runner = BatchRunner(spec: spec, outputRoot: dir + "/out\(rows)", workers: workers, catalog: nil)
+            let runner = BatchRunner(spec: spec, outputRoot: dir + "/out\(rows)", workers: workers, model: nil)
             #expect(try await runner.run() == .completed)
             outputs.append(try Data(contentsOf: URL(fileURLWithPath: try runner.paths().outputs.data)))
         }
@@ -109,7 +109,7 @@ struct BatchRunTests {
         let dir = Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = try Support.spec(pipeline(input: input(dir), exportFormat: "csv"))
-        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", catalog: nil)
+        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", model: nil)
         #expect(try await runner.run() == .completed)
         let text = try Support.zstdDecompress(try runner.paths().outputs.data)
         #expect(text.hasPrefix("id,question,answer,reference\nrow-000001,q1,\"the answer is 1 , with words\",the answer is 1\n"))
@@ -121,7 +121,7 @@ struct BatchRunTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let gate = #", {"metric": "bleu", "min": 99.5, "scope": "corpus", "on_fail": "fail"}"#
         let spec = try Support.spec(pipeline(input: input(dir), gate: gate))
-        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", catalog: nil)
+        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", model: nil)
         guard case .failed(let reasons) = try await runner.run() else {
             Issue.record("expected the batch to fail")
             return
@@ -138,7 +138,7 @@ struct BatchRunTests {
         let dir = Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let text = pipeline(input: input(dir)).replacingOccurrences(of: #""format": "csv"}"#, with: #""format": "csv", "on_bad_row": "fail"}"#)
-        let runner = BatchRunner(spec: try Support.spec(text), outputRoot: dir + "/out", catalog: nil)
+        let runner = BatchRunner(spec: try Support.spec(text), outputRoot: dir + "/out", model: nil)
         guard case .failed(let reasons) = try await runner.run() else {
             Issue.record("expected the batch to fail")
             return
@@ -150,7 +150,7 @@ struct BatchRunTests {
         let dir = Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let spec = try Support.spec(pipeline(input: input(dir)))
-        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", catalog: nil)
+        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", model: nil)
         let layout = try runner.paths().layout
         try FileManager.default.createDirectory(atPath: layout.directory, withIntermediateDirectories: true)
         let held = FileLock(path: layout.lock)
@@ -172,7 +172,7 @@ struct BatchRunTests {
         let spec = try Support.spec(text)
 
         // A run on a roomy disk measures what the batch writes before its last step, and the dataset's size.
-        let reference = BatchRunner(spec: spec, outputRoot: dir + "/ref", catalog: nil)
+        let reference = BatchRunner(spec: spec, outputRoot: dir + "/ref", model: nil)
         #expect(try await reference.run() == .completed)
         let work = Self.allocated(try reference.paths().layout.directory)
         let dataset = Self.allocated(try reference.paths().outputs.directory)
@@ -184,7 +184,7 @@ struct BatchRunTests {
         let size = (work + dataset / 3 + 4095) / 4096 * 4096
         try #require(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", mount]) == 0, "needs root to mount a tmpfs")
         defer { _ = Self.run("/bin/umount", [mount]) }
-        let runner = BatchRunner(spec: spec, outputRoot: mount, catalog: nil, retry: RetryPolicy(base: 0.01, cap: 0.01))
+        let runner = BatchRunner(spec: spec, outputRoot: mount, model: nil, retry: RetryPolicy(base: 0.01, cap: 0.01))
         var reasons: [String] = []
         do {
             let outcome = try await runner.run()

@@ -7,7 +7,7 @@ struct ProgressTests {
     @Test func lineShowsRowsRatesETAAndFailures() {
         let progress = BatchProgress()
         progress.ingested(rows: 1000, bad: 3, shards: 16)
-        progress.generated(GenerateStage.Usage(promptTokens: 10, completionTokens: 4000, requests: 100), rows: 100)
+        progress.generated(TokenUsage(promptTokens: 10, completionTokens: 4000, requests: 100), rows: 100)
         progress.shardDone(rowsIn: 64, dropped: 2, generatedRows: 64)
         progress.jobFailed()
         var snapshot = progress.snapshot
@@ -35,17 +35,5 @@ struct ProgressTests {
         let line = ProgressDisplay.line(snapshot, now: Date(timeIntervalSince1970: 10), width: 0)
         #expect(line.hasPrefix("60/100 rows 60% · 1.0 rows/s"))
         #expect(line.contains("ETA 40s"))
-    }
-
-    @Test func nonInteractiveRunsLogProgressLines() throws {
-        let dir = Support.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        Support.write((1...3).map { "{\"id\": \"r\($0)\"}" }.joined(separator: "\n"), to: dir + "/in.jsonl")
-        Support.write(#"{"name": "p", "stages": [{"ingest": {"path": "\#(dir)/in.jsonl"}}, {"export": {}}]}"#, to: dir + "/p.json")
-        let r = try Support.textnlp(["run", dir + "/p.json", "--output-root", dir + "/out"])
-        #expect(r.code == 0)
-        // Without a terminal: no carriage returns or escape codes on standard error.
-        #expect(!r.err.contains("\r") && !r.err.contains("\u{1B}"))
-        #expect(r.err.hasPrefix("textnlp: batch p-"))
     }
 }

@@ -6,17 +6,6 @@ enum Support {
 
     static var modelPath: String { packageRoot.appendingPathComponent("Models/SmolLM2-135M-Instruct.Q4_1.gguf").path }
 
-    /// The built `textnlp` executable, beside the test binary.
-    static var executable: String {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL.deletingLastPathComponent(),
-            Bundle.main.bundleURL,
-            packageRoot.appendingPathComponent(".build/release"),
-        ].map { $0.appendingPathComponent("textnlp").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }
-
     static func temporaryDirectory() -> String {
         let path = NSTemporaryDirectory() + "textnlp-batch-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -29,23 +18,6 @@ enum Support {
 
     static func spec(_ text: String) throws -> PipelineSpec {
         try PipelineSpec.decode(Array(text.utf8), file: "test.json")
-    }
-
-    /// `textnlp ARGS` in the package root; exit code, stdout, stderr.
-    static func textnlp(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
     /// `zstd -dc FILE` (the reference decompressor).

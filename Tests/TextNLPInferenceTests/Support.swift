@@ -22,41 +22,16 @@ enum Support {
     }
 
     /// The SmolLM2 model, loaded once for all tests.
-    static let smolLM2: Result<LoadedModel, Error> = Result { try LoadedModel(smolLM2Path) }
+    static let smolLM2: Result<LoadedModel, Error> = Result { try LoadedModel(path: smolLM2Path) }
 
     /// The same model with f32 activations (the exact products of the dequantized weights).
-    static let smolLM2F32: Result<LoadedModel, Error> = Result { try LoadedModel(smolLM2Path, activations: .f32) }
+    static let smolLM2F32: Result<LoadedModel, Error> = Result { try LoadedModel(path: smolLM2Path, activations: .f32) }
 
     static func model() throws -> LoadedModel { try smolLM2.get() }
 
     static func model(_ activations: ActivationPrecision) throws -> LoadedModel {
         if activations == ActivationPrecision.automatic { return try smolLM2.get() }
-        return activations == .f32 ? try smolLM2F32.get() : try LoadedModel(smolLM2Path, activations: activations)
-    }
-
-    /// The built `textnlp` executable next to the test bundle.
-    static var executable: URL {
-        let products = Bundle.module.bundleURL.deletingLastPathComponent()
-        return products.appendingPathComponent("textnlp")
-    }
-
-    /// Runs `textnlp` with arguments; returns exit code, standard output and standard error.
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> (code: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return activations == .f32 ? try smolLM2F32.get() : try LoadedModel(path: smolLM2Path, activations: activations)
     }
 
     /// A temporary file with the given bytes.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextNLPInference
 @testable import TextNLPPipeline
 
 struct SpecTests {
@@ -113,7 +114,7 @@ struct SpecTests {
             ]}
             """
         let spec = try decodeSpec(text).get()
-        let found = PipelineChecks(outputRoot: dir + "/out", catalog: nil).issues(for: spec).map(\.description)
+        let found = PipelineChecks(outputRoot: dir + "/out", catalog: try ModelCatalog(directory: URL(fileURLWithPath: dir))).issues(for: spec).map(\.description)
         let expected = [
             "stages[1].template.partials: no such directory",
             "model: ",
@@ -130,7 +131,7 @@ struct SpecTests {
         #expect(!found.contains { $0.contains("\"prompt\"") || $0.contains("\"completion\"") })
 
         let missingInput = try decodeSpec(#"{"name":"t","stages":[{"ingest":{"path":"\#(dir)/none.csv"}},{"export":{}}]}"#).get()
-        #expect(PipelineChecks(outputRoot: dir, catalog: nil).issues(for: missingInput).map(\.description)
+        #expect(PipelineChecks(outputRoot: dir, catalog: try ModelCatalog(directory: URL(fileURLWithPath: dir))).issues(for: missingInput).map(\.description)
             == ["stages[0].ingest.path: no such file: \(dir)/none.csv"])
     }
 

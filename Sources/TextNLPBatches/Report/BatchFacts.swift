@@ -15,7 +15,7 @@ struct BatchFacts {
     var gates: [StageEvaluation.GateResult]
     var jobs: [JobRecord]
     var outputs: OutputPaths
-    var catalog: ModelCatalog?
+    var model: ModelSession?
     var status: String
 
     var rowsOut: Int { stats.reduce(0) { $0 + $1.rowsOut } }
@@ -44,20 +44,7 @@ struct BatchFacts {
     }
 
     func manifest() throws -> JSONValue {
-        var model = JSONObject()
-        if let name = spec.model {
-            model["id"] = .string(name)
-            if let resolved = try? (catalog ?? ModelCatalog()).resolve(name) {
-                model["path"] = .string(resolved.path)
-                let size = (try? FileManager.default.attributesOfItem(atPath: resolved.path)[.size] as? NSNumber)?.intValue
-                if let size { model["bytes"] = .int(Int64(size)) }
-                model["sha256"] = .string(try resolved.entry?.sha256 ?? SHA256.hex(fileAt: resolved.path))
-            }
-            // The arithmetic of the products (int8 needs AVX-512 VNNI): runs on machines that differ here can
-            // differ in their tokens.
-            model["activations"] = .string(ActivationPrecision.automatic.rawValue)
-            model["kv_cache"] = .string("f16")
-        }
+        let model: JSONValue = try self.model?.manifestJSON() ?? spec.model.map { .object(JSONObject([("id", .string($0))])) } ?? .object(JSONObject())
         let parameters = (try? JSONParser.parse(spec.source)) ?? .null
         return .object(JSONObject([
             ("batch_id", .string(batchID)),
@@ -65,7 +52,7 @@ struct BatchFacts {
             ("pipeline", .object(JSONObject([
                 ("name", .string(spec.name)), ("version", .int(Int64(spec.version))), ("sha256", .string(spec.sha256)),
             ]))),
-            ("model", .object(model)),
+            ("model", model),
             ("seed", .int(Int64(bitPattern: spec.seed))),
             ("rows", rowsJSON),
             ("files", .array([

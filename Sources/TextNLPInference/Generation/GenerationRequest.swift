@@ -59,6 +59,8 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible {
     case promptTooLong(tokens: Int, context: Int)
     case invalidMaxTokens(Int)
     case exceedsKVCache(neededMiB: Int, capMiB: Int)
+    /// The conversation cannot be rendered by the model's chat template.
+    case chatTemplate(String)
 
     public var description: String {
         switch self {
@@ -70,6 +72,8 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible {
             return "max_tokens must be at least 1 (got \(n))"
         case let .exceedsKVCache(needed, cap):
             return "the request can take \(needed) MiB of KV cache but the cap is \(cap) MiB; lower max_tokens or raise the cap"
+        case let .chatTemplate(reason):
+            return "chat template: \(reason)"
         }
     }
 }

@@ -65,8 +65,6 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case unsupportedArchitecture(path: String, name: String)
     case contextOverflow(needed: Int, context: Int)
     case invalidToken(Int32, vocabSize: Int)
-    case unknownModel(String, known: [String])
-    case checksumMismatch(path: String, expected: String, actual: String)
     case sequenceNotFound(Int)
 
     public var description: String {
@@ -77,10 +75,6 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "prompt and generation need \(needed) tokens but the context holds \(context)"
         case let .invalidToken(id, vocab):
             return "token id \(id) is outside the vocabulary (0..<\(vocab))"
-        case let .unknownModel(name, known):
-            return "unknown model '\(name)': not a file, and not an id in Models/models.json (known: \(known.joined(separator: ", ")))"
-        case let .checksumMismatch(path, expected, actual):
-            return "\(path): SHA-256 \(actual) does not match models.json (\(expected)); run scripts/fetch-models"
         case let .sequenceNotFound(slot):
             return "no sequence in KV-cache slot \(slot)"
         }

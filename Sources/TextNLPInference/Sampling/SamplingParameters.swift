@@ -20,17 +20,13 @@ public struct SamplingParameters: Sendable, Equatable, Codable {
         return p
     }
 
-    /// Checks ranges; the message names the parameter.
+    /// Checks every field against its range (`SamplingField`); the message names the parameter.
     public func validate() throws {
-        func bad(_ name: String, _ reason: String) -> SamplingError { .invalid(parameter: name, reason: reason) }
-        guard temperature.isFinite, temperature >= 0, temperature <= 100 else { throw bad("temperature", "must be between 0 and 100") }
-        guard topK >= 0 else { throw bad("top_k", "must be 0 (off) or more") }
-        guard topP.isFinite, topP > 0, topP <= 1 else { throw bad("top_p", "must be in (0, 1]") }
-        guard minP.isFinite, minP >= 0, minP <= 1 else { throw bad("min_p", "must be in [0, 1]") }
-        guard repeatPenalty.isFinite, repeatPenalty > 0 else { throw bad("repeat_penalty", "must be positive") }
-        guard frequencyPenalty.isFinite, abs(frequencyPenalty) <= 2 else { throw bad("frequency_penalty", "must be between -2 and 2") }
-        guard presencePenalty.isFinite, abs(presencePenalty) <= 2 else { throw bad("presence_penalty", "must be between -2 and 2") }
-        guard penaltyLastN >= 0 else { throw bad("penalty_last_n", "must be 0 or more") }
+        for field in SamplingField.allCases {
+            if let problem = field.problem(with: field.value(in: self)) {
+                throw SamplingError.invalid(parameter: field.name, reason: problem)
+            }
+        }
     }
 }
 

@@ -4,9 +4,9 @@ import TextNLPInference
 /// Checks that need the machine: input files, partials, the model, the output root, and the input's fields.
 public struct PipelineChecks {
     public var outputRoot: String
-    public var catalog: ModelCatalog?
+    public var catalog: ModelCatalog
 
-    public init(outputRoot: String, catalog: ModelCatalog?) {
+    public init(outputRoot: String, catalog: ModelCatalog) {
         self.outputRoot = outputRoot
         self.catalog = catalog
     }
@@ -42,11 +42,7 @@ public struct PipelineChecks {
         }
         if spec.usesModel, let model = spec.model {
             do {
-                let catalog = try self.catalog ?? ModelCatalog()
-                let resolved = try catalog.resolve(model)
-                if !fm.fileExists(atPath: resolved.path) {
-                    log.add("model", "the model file \(resolved.path) is missing (run scripts/fetch-models)")
-                }
+                _ = try catalog.resolve(model)
             } catch {
                 log.add("model", "\(error)")
             }

@@ -1,5 +1,5 @@
 /// Post-processes fields, then shapes the output record in one of the styles.
-public struct FormatStage: Sendable {
+public struct FormatStage: RowStage {
     public let spec: FormatSpec
     let post: [PostProcessor]
     let fields: [(name: String, template: TextTemplate)]
@@ -62,5 +62,17 @@ public struct FormatStage: Sendable {
         }
         row.output = record
         return .row(row)
+    }
+
+    public func process(_ rows: [Row]) async throws -> StageOutput {
+        var out = StageOutput(rows: [])
+        for row in rows {
+            switch apply(row) {
+            case .row(let r): out.rows.append(r)
+            case .drop(let e): out.errors.append(e)
+            case .fail(let e): throw PipelineError.rowFailed(id: e.id ?? "?", stage: "format", reason: e.reason)
+            }
+        }
+        return out
     }
 }

@@ -1,117 +1,125 @@
 import TextNLPInference
 
-/// Sends every row (and each of its `n` samples) to the engine at once, so the engine batches them with
+/// Sends every row (and each of its `n` samples) to the generator at once, so the engine batches them with
 /// whatever else is running. Each sample's seed derives from the batch seed, the row id and the sample
 /// index, and the engine is batch-invariant, so a retried shard writes the same text.
-public struct GenerateStage: Sendable {
+public struct GenerateStage: RowStage {
     public let spec: GenerateSpec
     let index: Int
     let batchSeed: UInt64
-    let engine: GenerationEngine
-    let model: LoadedModel
+    let generator: @Sendable () async throws -> any TextGenerator
+    /// Called after each completion with its usage and the fraction of a row it is (1/n).
+    let onCompletion: @Sendable (TokenUsage, Double) -> Void
 
-    public init(_ spec: GenerateSpec, index: Int, batchSeed: UInt64, engine: GenerationEngine, model: LoadedModel) {
+    public init(_ spec: GenerateSpec, index: Int, batchSeed: UInt64, generator: @escaping @Sendable () async throws -> any TextGenerator,
+                onCompletion: @escaping @Sendable (TokenUsage, Double) -> Void = { _, _ in }) {
         self.spec = spec
         self.index = index
         self.batchSeed = batchSeed
-        self.engine = engine
-        self.model = model
-    }
-
-    public struct Usage: Sendable, Equatable {
-        public var promptTokens = 0
-        public var completionTokens = 0
-        public var requests = 0
-
-        public init(promptTokens: Int = 0, completionTokens: Int = 0, requests: Int = 0) {
-            self.promptTokens = promptTokens
-            self.completionTokens = completionTokens
-            self.requests = requests
-        }
+        self.generator = generator
+        self.onCompletion = onCompletion
     }
 
     private struct Outcome: Sendable {
         var slot: Int
         var result: Result<Row, RowError>
-        var usage: Usage
+        var usage: TokenUsage
     }
 
     /// The rows with completions, in input order (samples of a row in sample order), and token counts.
-    public func apply(_ rows: [Row], onCompletion: @escaping @Sendable (Usage) -> Void = { _ in }) async throws -> (results: [Result<Row, RowError>], usage: Usage) {
+    public func process(_ rows: [Row]) async throws -> StageOutput {
+        guard !rows.isEmpty else { return StageOutput(rows: []) }
+        let generator = try await self.generator()
         let jobs = rows.flatMap { row in (0..<spec.n).map { (row, $0) } }
         var slots = [Result<Row, RowError>?](repeating: nil, count: jobs.count)
-        var usage = Usage()
+        var stats = StageStats()
+        let fraction = 1 / Double(spec.n)
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             for (slot, job) in jobs.enumerated() {
                 group.addTask {
-                    let outcome = try await self.generate(job.0, sample: job.1, slot: slot)
-                    onCompletion(outcome.usage)
+                    let outcome = try await self.generate(job.0, sample: job.1, slot: slot, generator: generator)
+                    self.onCompletion(outcome.usage, fraction)
                     return outcome
                 }
             }
             for try await outcome in group {
                 slots[outcome.slot] = outcome.result
-                usage.promptTokens += outcome.usage.promptTokens
-                usage.completionTokens += outcome.usage.completionTokens
-                usage.requests += outcome.usage.requests
+                stats.usage = stats.usage + outcome.usage
             }
         }
-        return (slots.compactMap { $0 }, usage)
+        var output = StageOutput(rows: [])
+        for result in slots.compactMap({ $0 }) {
+            switch result {
+            case .success(let row):
+                output.rows.append(row)
+                if case .int(let n)? = row.fields["\(spec.field)_completion_tokens"] { stats.completionLengths.append(Int(n)) }
+            case .failure(let error):
+                output.errors.append(error)
+            }
+        }
+        stats.generatedRows = rows.count
+        output.stats = stats
+        return output
     }
 
     public func seed(rowID: String, sample: Int) -> UInt64 {
         DerivedSeed.make("generate", String(batchSeed), String(index), rowID, String(sample))
     }
 
-    private func generate(_ row: Row, sample: Int, slot: Int) async throws -> Outcome {
+    /// The prompt a row asks for: a string, or a list of `{role, content}` messages.
+    func prompt(_ row: Row) -> Result<Prompt, RowProblem> {
+        switch row.value(spec.input) {
+        case .string(let text)?:
+            return .success(.text(text))
+        case .array(let items)?:
+            var messages: [ChatMessage] = []
+            for item in items {
+                guard case .string(let role)? = item.objectValue?["role"], case .string(let content)? = item.objectValue?["content"] else {
+                    return .failure(RowProblem("field \"\(spec.input)\" must be a string or a list of {role, content} messages"))
+                }
+                messages.append(ChatMessage(role: role, content: content))
+            }
+            return .success(.messages(messages))
+        case let other?:
+            return .failure(RowProblem("field \"\(spec.input)\" must be a string or messages, not \(other.typeName)"))
+        case nil:
+            return .failure(RowProblem("field \"\(spec.input)\" is missing"))
+        }
+    }
+
+    private func generate(_ row: Row, sample: Int, slot: Int, generator: any TextGenerator) async throws -> Outcome {
         var out = row
         if spec.n > 1 {
             out.id = "\(row.id)/\(sample)"
             out.fields["sample"] = .int(Int64(sample))
         }
         func failure(_ reason: String) -> Outcome {
-            Outcome(slot: slot, result: .failure(RowError(id: out.id, stage: "generate", reason: reason, row: row.fields)), usage: Usage())
+            Outcome(slot: slot, result: .failure(RowError(id: out.id, stage: "generate", reason: reason, row: row.fields)), usage: TokenUsage())
         }
-        let prompt: [Int32]
-        switch row.value(spec.input) {
-        case .string(let text)?:
-            prompt = model.tokenizer.encode(text, parseSpecial: false, addSpecial: true)
-        case .array(let items)?:
-            var messages: [ChatMessage] = []
-            for item in items {
-                guard case .string(let role)? = item.objectValue?["role"], case .string(let content)? = item.objectValue?["content"] else {
-                    return failure("field \"\(spec.input)\" must be a string or a list of {role, content} messages")
-                }
-                messages.append(ChatMessage(role: role, content: content))
-            }
-            do { prompt = try model.chatPrompt(messages) } catch { return failure("chat template: \(error)") }
-        case let other?:
-            return failure("field \"\(spec.input)\" must be a string or messages, not \(other.typeName)")
-        case nil:
-            return failure("field \"\(spec.input)\" is missing")
+        let prompt: Prompt
+        switch self.prompt(row) {
+        case .success(let p): prompt = p
+        case .failure(let problem): return failure(problem.reason)
         }
-        var sampling = SamplingParameters()
-        sampling.temperature = Float(spec.temperature)
-        sampling.topK = spec.topK
-        sampling.topP = Float(spec.topP)
-        sampling.minP = Float(spec.minP)
-        sampling.repeatPenalty = Float(spec.repeatPenalty)
-        sampling.frequencyPenalty = Float(spec.frequencyPenalty)
-        sampling.presencePenalty = Float(spec.presencePenalty)
-        sampling.penaltyLastN = spec.penaltyLastN
+        var sampling = spec.sampling
         sampling.seed = seed(rowID: row.id, sample: sample)
-        let request = GenerationRequest(prompt: prompt, sampling: sampling, maxTokens: spec.maxTokens, stop: spec.stop)
-        let result: GenerationResult
+        let completion: Completion
         do {
-            result = try await engine.generate(request)
+            completion = try await generator.complete(prompt, options: CompletionOptions(sampling: sampling, maxTokens: spec.maxTokens, stop: spec.stop))
         } catch let error as GenerationError {
             return failure("\(error)")
         }
-        out.fields[spec.field] = .string(result.text)
-        out.fields["\(spec.field)_prompt_tokens"] = .int(Int64(result.promptTokens.count))
-        out.fields["\(spec.field)_completion_tokens"] = .int(Int64(result.tokens.count))
-        out.fields["\(spec.field)_finish_reason"] = .string(result.finishReason.rawValue)
-        let usage = Usage(promptTokens: result.promptTokens.count, completionTokens: result.tokens.count, requests: 1)
+        out.fields[spec.field] = .string(completion.text)
+        out.fields["\(spec.field)_prompt_tokens"] = .int(Int64(completion.promptTokens))
+        out.fields["\(spec.field)_completion_tokens"] = .int(Int64(completion.completionTokens))
+        out.fields["\(spec.field)_finish_reason"] = .string(completion.finishReason.rawValue)
+        let usage = TokenUsage(promptTokens: completion.promptTokens, completionTokens: completion.completionTokens, requests: 1)
         return Outcome(slot: slot, result: .success(out), usage: usage)
     }
+}
+
+/// Why a row cannot be sent to the generator.
+struct RowProblem: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
 }

@@ -1,5 +1,5 @@
 /// Renders the prompt (or a system + user conversation) into the row.
-public struct TemplateStage: Sendable {
+public struct TemplateStage: RowStage {
     public let spec: TemplateSpec
     let prompt: TextTemplate
     let system: TextTemplate?
@@ -34,5 +34,16 @@ public struct TemplateStage: Sendable {
             row.fields[spec.field] = .string(user)
         }
         return .success(row)
+    }
+
+    public func process(_ rows: [Row]) async throws -> StageOutput {
+        var out = StageOutput(rows: [])
+        for row in rows {
+            switch apply(row) {
+            case .success(let r): out.rows.append(r)
+            case .failure(let e): out.errors.append(e)
+            }
+        }
+        return out
     }
 }

@@ -2,7 +2,7 @@ import TextNLPMetrics
 
 /// Scores each row, writes the scores onto it, applies the row gates, and keeps what the corpus metrics
 /// need (hypothesis and references) for the finalize step.
-public struct ValidateStage: Sendable {
+public struct ValidateStage: RowStage {
     public let spec: ValidateSpec
     let index: Int
 
@@ -56,6 +56,23 @@ public struct ValidateStage: Sendable {
             if row.output != nil { row.output?["flags"] = all } else { row.fields["flags"] = all }
         }
         return .row(row, sample: sample)
+    }
+
+    public func process(_ rows: [Row]) async throws -> StageOutput {
+        var out = StageOutput(rows: [])
+        for row in rows {
+            switch apply(row) {
+            case .row(let r, let sample):
+                out.rows.append(r)
+                out.stats.samples.append(sample)
+            case .drop(let e, let sample):
+                out.errors.append(e)
+                out.stats.samples.append(sample)
+            case .fail(let e):
+                throw PipelineError.rowFailed(id: e.id ?? "?", stage: "validate", reason: e.reason)
+            }
+        }
+        return out
     }
 }
 

@@ -64,4 +64,16 @@ struct CommandTests {
         let missing = try Support.textnlp(["status", dir + "/nowhere"])
         #expect(missing.code == 1 && missing.err.contains("not a batch directory"))
     }
+
+    @Test func nonInteractiveRunsLogProgressLines() throws {
+        let dir = Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        Support.write((1...3).map { "{\"id\": \"r\($0)\"}" }.joined(separator: "\n"), to: dir + "/in.jsonl")
+        Support.write(#"{"name": "p", "stages": [{"ingest": {"path": "\#(dir)/in.jsonl"}}, {"export": {}}]}"#, to: dir + "/p.json")
+        let r = try Support.textnlp(["run", dir + "/p.json", "--output-root", dir + "/out"])
+        #expect(r.code == 0)
+        // Without a terminal: no carriage returns or escape codes on standard error.
+        #expect(!r.err.contains("\r") && !r.err.contains("\u{1B}"))
+        #expect(r.err.hasPrefix("textnlp: batch p-"))
+    }
 }

@@ -4,23 +4,23 @@ import Testing
 /// The `textnlp` executable: its contract for scripts and its errors on bad input.
 struct CommandLineTests {
     @Test func tokenizePrintsAJSONArray() throws {
-        let r = try Support.run(["tokenize", "Hello world! <|im_start|>"])
+        let r = try Support.textnlp(["tokenize", "Hello world! <|im_start|>"])
         #expect(r.code == 0)
         #expect(r.out == "[19556,905,17,216,1]\n")
-        let plain = try Support.run(["tokenize", "--no-special", "<|im_start|>"])
+        let plain = try Support.textnlp(["tokenize", "--no-special", "<|im_start|>"])
         #expect(plain.code == 0 && !plain.out.contains("[1]"))
     }
 
     @Test func tokenizeReadsJSONLinesFromStandardInput() throws {
-        let r = try Support.run(["tokenize"], stdin: "\"Hello world!\"\n\"\"\n\"a\\nb\"\n")
+        let r = try Support.textnlp(["tokenize"], stdin: "\"Hello world!\"\n\"\"\n\"a\\nb\"\n")
         #expect(r.code == 0)
         #expect(r.out == "[19556,905,17]\n[]\n[81,198,82]\n")
-        let bad = try Support.run(["tokenize"], stdin: "\"ok\"\nnot json\n")
+        let bad = try Support.textnlp(["tokenize"], stdin: "\"ok\"\nnot json\n")
         #expect(bad.code != 0 && bad.err.contains("line 2"))
     }
 
     @Test func generateJSONHasTheContractFields() throws {
-        let r = try Support.run(["generate", "--prompt", "The capital of France is", "--temperature", "0", "--max-tokens", "8", "--json"])
+        let r = try Support.textnlp(["generate", "--prompt", "The capital of France is", "--temperature", "0", "--max-tokens", "8", "--json"])
         #expect(r.code == 0, "\(r.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         for key in ["text", "prompt_ids", "ids", "finish_reason", "prompt_tokens", "completion_tokens", "timings"] {
@@ -33,12 +33,12 @@ struct CommandLineTests {
     }
 
     @Test func generateStreamsText() throws {
-        let r = try Support.run(["generate", "--prompt", "What is 2+2?", "--chat", "--temperature", "0", "--max-tokens", "16"])
+        let r = try Support.textnlp(["generate", "--prompt", "What is 2+2?", "--chat", "--temperature", "0", "--max-tokens", "16"])
         #expect(r.code == 0 && !r.out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
     }
 
     @Test func logitsPrintsOneLinePerPosition() throws {
-        let r = try Support.run(["logits", "--ids", "[504,3575,282,4649,314]", "--top", "3"])
+        let r = try Support.textnlp(["logits", "--ids", "[504,3575,282,4649,314]", "--top", "3"])
         #expect(r.code == 0, "\(r.err)")
         let lines = r.out.split(separator: "\n")
         #expect(lines.count == 5)
@@ -48,7 +48,7 @@ struct CommandLineTests {
 
     @Test func perplexityScoresEachLine() throws {
         let path = try Support.temporaryFile(Array("The cat sat on the mat.\n\nzxqv qqq zzkx vvv\n".utf8), suffix: ".txt")
-        let r = try Support.run(["perplexity", "--json", path])
+        let r = try Support.textnlp(["perplexity", "--json", path])
         #expect(r.code == 0, "\(r.err)")
         let rows = try r.out.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(rows.count == 3)
@@ -68,7 +68,7 @@ struct CommandLineTests {
             (["generate", "--prompt", "", "--max-tokens", "4"], "empty"),
         ]
         for (arguments, mention) in cases {
-            let r = try Support.run(arguments)
+            let r = try Support.textnlp(arguments)
             #expect(r.code != 0, "\(arguments) exited 0")
             #expect(r.err.contains(mention), "\(arguments): \(r.err)")
             #expect(r.err.trimmingCharacters(in: .newlines).split(separator: "\n").count <= 2, "\(arguments): \(r.err)")
@@ -77,28 +77,27 @@ struct CommandLineTests {
 
     @Test func corruptModelFileIsAnError() throws {
         let path = try Support.temporaryFile(Array("GGUF\u{3}\0\0\0 then garbage".utf8))
-        let r = try Support.run(["generate", "--model", path, "--prompt", "hi"])
+        let r = try Support.textnlp(["generate", "--model", path, "--prompt", "hi"])
         #expect(r.code != 0 && r.err.contains(path))
     }
 
     @Test func promptLongerThanTheContextIsAnError() throws {
         let path = try Support.temporaryFile(Array(String(repeating: "word ", count: 9000).utf8), suffix: ".txt")
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        let r = try Support.run(["generate", "--prompt", text, "--max-tokens", "1"])
+        let r = try Support.textnlp(["generate", "--prompt", text, "--max-tokens", "1"])
         #expect(r.code != 0 && r.err.contains("context"))
     }
 
     @Test func invalidUTF8IsAnError() throws {
-        let r = try Support.run(["tokenize"], stdin: "\"ok\"\n\u{FFFD}")
+        let r = try Support.textnlp(["tokenize"], stdin: "\"ok\"\n\u{FFFD}")
         #expect(r.code != 0)
         let process = Process()
-        process.executableURL = Support.executable
         process.currentDirectoryURL = Support.packageRoot
         let err = Pipe()
         process.standardError = err
         // Raw bytes through a shell: 0xFF is never valid UTF-8.
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\"$0\" tokenize \"$(printf 'bad \\377 byte')\"", Support.executable.path]
+        process.arguments = ["-c", "\"$0\" tokenize \"$(printf 'bad \\377 byte')\"", Support.executable]
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)
@@ -108,7 +107,7 @@ struct CommandLineTests {
 
 extension CommandLineTests {
     @Test func modelsInspectPrintsMetadataAndTensors() throws {
-        let r = try Support.run(["models", "inspect", "smollm2-135m-instruct", "--json"])
+        let r = try Support.textnlp(["models", "inspect", "smollm2-135m-instruct", "--json"])
         #expect(r.code == 0, "\(r.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         let meta = try #require(object["metadata"] as? [String: Any])
@@ -116,13 +115,13 @@ extension CommandLineTests {
         let tensors = try #require(object["tensors"] as? [[String: Any]])
         #expect(tensors.count == 272)
         #expect(tensors.contains { $0["name"] as? String == "token_embd.weight" && $0["type"] as? String == "Q8_0" })
-        let text = try Support.run(["models", "inspect", "smollm2-135m-instruct"])
+        let text = try Support.textnlp(["models", "inspect", "smollm2-135m-instruct"])
         #expect(text.code == 0 && text.out.contains("llama.block_count = 30") && text.out.contains("210 × Q4_1"))
     }
 
     @Test func tinyGPT2GeneratesFromTheCommandLine() throws {
-        let path = try Support.fixtureURL("tiny-gpt2.gguf").path
-        let r = try Support.run(["generate", "--model", path, "--prompt", "the", "--temperature", "0", "--max-tokens", "5", "--ignore-eos", "--json"])
+        let path = Support.fixture("TextNLPInferenceTests", "tiny-gpt2.gguf").path
+        let r = try Support.textnlp(["generate", "--model", path, "--prompt", "the", "--temperature", "0", "--max-tokens", "5", "--ignore-eos", "--json"])
         #expect(r.code == 0, "\(r.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
         #expect((object["ids"] as? [Int])?.count == 5)

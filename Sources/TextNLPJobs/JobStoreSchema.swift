@@ -1,0 +1,10 @@
+/// The versions of the job store's schema, in order. Every store (SQLite, PostgreSQL) migrates through the
+/// same versions under the same names and refuses a store that has a version it does not know.
+public enum JobStoreSchema {
+    public static let versions = [
+        // jobs (with their error history) and their dependencies
+        "1-jobs",
+        // indexes for the reaper and for counting a group's states; the state column accepts known states only
+        "2-state-checks",
+    ]
+}

@@ -1,0 +1,60 @@
+import GRDB
+
+/// The SQLite store's schema, one migration per version of `JobStoreSchema`. Stores written before
+/// migrations were versioned hold exactly version 1, created with `IF NOT EXISTS`, so migrating them
+/// records version 1 and applies the rest.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration(JobStoreSchema.versions[0]) { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    queue TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    grp TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    priority INTEGER NOT NULL DEFAULT 0,
+                    attempt INTEGER NOT NULL DEFAULT 0,
+                    max_attempts INTEGER NOT NULL,
+                    run_at REAL NOT NULL,
+                    lease_owner TEXT,
+                    lease_expires_at REAL,
+                    errors TEXT NOT NULL DEFAULT '[]',
+                    result TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    UNIQUE (grp, key)
+                );
+                CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (queue, state, priority, run_at, id);
+                CREATE TABLE IF NOT EXISTS job_dependencies (
+                    job_id INTEGER NOT NULL REFERENCES jobs (id),
+                    prerequisite_id INTEGER NOT NULL REFERENCES jobs (id),
+                    PRIMARY KEY (job_id, prerequisite_id)
+                );
+                """)
+        }
+        m.registerMigration(JobStoreSchema.versions[1]) { db in
+            let states = JobState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            try db.execute(sql: """
+                CREATE INDEX jobs_group_state ON jobs (grp, state);
+                CREATE INDEX jobs_running_lease ON jobs (lease_expires_at) WHERE state = 'running';
+                CREATE TRIGGER jobs_state_insert BEFORE INSERT ON jobs WHEN NEW.state NOT IN (\(states))
+                BEGIN SELECT RAISE(ABORT, 'unknown job state'); END;
+                CREATE TRIGGER jobs_state_update BEFORE UPDATE OF state ON jobs WHEN NEW.state NOT IN (\(states))
+                BEGIN SELECT RAISE(ABORT, 'unknown job state'); END;
+                """)
+        }
+        return m
+    }
+
+    /// Versions recorded in the store that this build does not know (a newer textnlp migrated it).
+    static func unknownVersions(_ db: Database) throws -> [String] {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        return applied.filter { !JobStoreSchema.versions.contains($0) }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import TextNLPPipeline
+
+/// The one harness of the command-line tests: the built `textnlp` run in a child process from the package root.
+enum Support {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The reference model, fetched by scripts/fetch-models (CI runs it before the tests).
+    static var modelPath: String { packageRoot.appendingPathComponent("Models/SmolLM2-135M-Instruct.Q4_1.gguf").path }
+
+    /// A golden fixture of another test target (`Tests/<target>/Fixtures/<name>`).
+    static func fixture(_ target: String, _ name: String) -> URL {
+        packageRoot.appendingPathComponent("Tests/\(target)/Fixtures/\(name)")
+    }
+
+    /// The built `textnlp` executable, beside the test binary.
+    static var executable: String {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            packageRoot.appendingPathComponent(".build/release"),
+        ].map { $0.appendingPathComponent("textnlp").path }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    /// `textnlp ARGS` in the package root, with `stdin` on its standard input; exit code, stdout, stderr.
+    static func textnlp(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // Standard error goes to a file, so that neither stream can fill a pipe and block the child.
+        let errPath = NSTemporaryDirectory() + "textnlp-cli-stderr-\(UUID().uuidString)"
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let out = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let e = FileManager.default.contents(atPath: errPath) ?? Data()
+        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "textnlp-cli-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A temporary file with the given bytes.
+    static func temporaryFile(_ bytes: [UInt8], suffix: String = ".gguf") throws -> String {
+        let path = NSTemporaryDirectory() + "textnlp-cli-\(UUID().uuidString)\(suffix)"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    static func write(_ text: String, to path: String) {
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    }
+
+    /// `zstd -dc FILE` (the reference decompressor).
+    static func zstdDecompress(_ path: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
+        process.arguments = ["-d", "-c", path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func json(_ path: String) throws -> JSONObject {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard case .object(let o) = try JSONParser.parse(Array(data)) else { throw CocoaError(.fileReadCorruptFile) }
+        return o
+    }
+}
