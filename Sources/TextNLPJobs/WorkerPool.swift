@@ -88,12 +88,13 @@ public struct WorkerPool: Sendable {
     private func loop(slot: Int, done: @escaping @Sendable () async throws -> Bool, stopping: StopFlag) async throws {
         let me = "\(owner)/\(slot)"
         var storeTrouble = 0
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stopping.isSet {
             let claimed: [JobRecord]
             do {
                 claimed = try await store.claim(queue: queue, owner: me, limit: 1, leaseSeconds: leaseSeconds)
                 storeTrouble = 0
-            } catch let error as JobsError where error.isTransient {
+            } catch let error as JobsError where error.isTransient && storeTrouble < 8 {
+                // A busy or briefly lost store: back off and claim again; after 8 failures in a row, give up.
                 storeTrouble += 1
                 logger.warning("claim: \(error)")
                 try? await Task.sleep(for: .seconds(retry.delay(afterAttempt: storeTrouble)))
@@ -104,7 +105,7 @@ public struct WorkerPool: Sendable {
                 try? await Task.sleep(for: .seconds(pollSeconds))
                 continue
             }
-            if Task.isCancelled {
+            if Task.isCancelled || stopping.isSet {
                 // The stop came while the claim was on its way: give the job straight back.
                 await giveBack(job, owner: me, why: "stopping")
                 return

@@ -198,9 +198,10 @@ struct BatchRunTests {
         }
         #expect(reasons.contains { $0.contains("No space left") || $0.contains("disk is full") }, "\(reasons)")
         // Shards that finished before the disk filled are whole; no half-written dataset is left behind.
+        // When the full disk met the job store itself, the failure could not be recorded: the run says so.
         let layout = try runner.paths().layout
         let status = try await BatchStatus.load(directory: layout.directory)
-        #expect(status.status == "failed")
+        #expect(status.status == "failed" || reasons.contains { $0.contains("job store") }, "\(status.status): \(reasons)")
         for job in status.jobs where job.kind == "shard" && job.state == .completed {
             #expect(try Support.zstdDecompress(layout.part(Int(job.key.dropFirst(6))!)).split(separator: "\n").count == 10)
         }
@@ -213,6 +214,53 @@ struct BatchRunTests {
         #expect(try await runner.run() == .completed)
         #expect(try Data(contentsOf: URL(fileURLWithPath: outputs.data))
             == Data(contentsOf: URL(fileURLWithPath: try reference.paths().outputs.data)))
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func aFullDatasetDiskFailsTheBatchAndKeepsItsShards() async throws {
+        let dir = Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var csv = "question,answer,reference\n"
+        for i in 0..<100 { csv += "q\(i),\"\((0..<300).map { _ in String(UInt32.random(in: 0...UInt32.max), radix: 36) }.joined(separator: " "))\",r\n" }
+        Support.write(csv, to: dir + "/big.csv")
+        let text = pipeline(input: dir + "/big.csv", shardRows: 10).replacingOccurrences(of: #""workers": 2}"#, with: #""workers": 1, "max_attempts": 3}"#)
+        let spec = try Support.spec(text)
+        let reference = BatchRunner(spec: spec, outputRoot: dir + "/ref", model: nil)
+        #expect(try await reference.run() == .completed)
+        let dataset = Self.allocated(try reference.paths().outputs.directory)
+
+        // The job store and the shards on a roomy disk, the dataset's directory on one with room for a third of it.
+        let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", model: nil, retry: RetryPolicy(base: 0.01, cap: 0.01))
+        let (layout, outputs) = try runner.paths()
+        try FileManager.default.createDirectory(atPath: outputs.directory, withIntermediateDirectories: true)
+        let size = (dataset / 3 + 4095) / 4096 * 4096
+        try #require(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", outputs.directory]) == 0)
+        defer { _ = Self.run("/bin/umount", [outputs.directory]) }
+        guard case .failed(let reasons) = try await runner.run() else {
+            Issue.record("expected the batch to fail on a full disk")
+            return
+        }
+        #expect(reasons.count == 1 && reasons.allSatisfy { $0.hasPrefix("finalize:") && $0.contains("the disk is full") }, "\(reasons)")
+        let status = try await BatchStatus.load(directory: layout.directory)
+        #expect(status.status == "failed")
+        #expect(status.jobs.filter { $0.kind == "shard" }.allSatisfy { $0.state == .completed })
+        #expect(!FileManager.default.fileExists(atPath: outputs.data))
+        let shards = status.jobs.filter { $0.kind == "shard" }.compactMap { Int($0.key.dropFirst(6)) }
+        try #require(shards.count == 10)
+        let parts = try shards.map { try Self.identity(layout.part($0)) }
+
+        // With room again, only the last step runs: the shards' parts are the same files, the dataset the reference's bytes.
+        try #require(Self.run("/bin/mount", ["-o", "remount,size=\(size * 8)", outputs.directory]) == 0)
+        #expect(try await runner.run() == .completed)
+        #expect(try shards.map { try Self.identity(layout.part($0)) } == parts)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: outputs.data))
+            == Data(contentsOf: URL(fileURLWithPath: try reference.paths().outputs.data)))
+    }
+
+    /// A file's inode and modification time: equal only when the file was not written again.
+    static func identity(_ path: String) throws -> [String] {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return ["\(attributes[.systemFileNumber] ?? "")", "\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"]
     }
 
     /// Bytes a directory takes on a page-granular file system such as tmpfs.

@@ -64,7 +64,7 @@ struct SamplingTests {
     @Test func invalidParametersNameTheParameter() {
         var p = SamplingParameters()
         p.topP = 1.5
-        #expect(throws: SamplingError.invalid(parameter: "top_p", reason: "must be in (0, 1]")) { try p.validate() }
+        #expect(throws: SamplingError.invalid(parameter: "top_p", reason: "must be between 0 and 1")) { try p.validate() }
         p = SamplingParameters()
         p.temperature = -1
         #expect(throws: SamplingError.self) { try p.validate() }

@@ -27,9 +27,13 @@ struct MigrationTests {
         let dir = NSTemporaryDirectory() + "jobs-migrate-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/jobs.sqlite"
-        let queue = try DatabaseQueue(path: path)
-        let sql = try String(contentsOf: fixture("jobs-unversioned.sql"), encoding: .utf8)
-        try queue.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        var config = Configuration()
+        config.foreignKeysEnabled = false   // the dump creates job_dependencies before jobs
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        // The dump's own BEGIN/COMMIT are dropped: GRDB wraps the statements in one transaction.
+        let sql = try String(contentsOf: fixture("jobs-unversioned.sql"), encoding: .utf8).split(separator: "\n")
+            .filter { $0 != "BEGIN TRANSACTION;" && $0 != "COMMIT;" }.joined(separator: "\n")
+        try queue.write { db in try db.execute(sql: sql) }
         try queue.close()
         return (path, dir)
     }
