@@ -20,8 +20,11 @@ public struct EngineConfiguration: Sendable {
 
 /// Owns one loaded model and runs every request submitted to it, batching them step by step:
 /// running sequences decode one token each, waiting prompts prefill in chunks within a token
-/// budget, finished ones leave and free their KV memory.
+/// budget, finished ones leave and free their KV memory. The engine's steps run on a thread of its own
+/// (`ComputeThread`), never on the shared concurrency pool.
 public actor GenerationEngine {
+    private nonisolated let thread: ComputeThread
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { thread.asUnownedSerialExecutor() }
     public nonisolated let model: any LanguageModel
     public nonisolated let tokenizer: Tokenizer
     public nonisolated let configuration: EngineConfiguration
@@ -36,6 +39,7 @@ public actor GenerationEngine {
         self.model = model
         self.tokenizer = tokenizer
         self.configuration = configuration
+        thread = ComputeThread(name: "textnlp engine")
         contextLength = min(configuration.contextLength ?? model.config.contextLength, model.config.contextLength)
         cache = model.makeCache(maxPositions: contextLength)
     }
