@@ -75,25 +75,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the test targets share: child processes without Foundation's Process, work off the shared pool.
+        .target(name: "TextNLPTestSupport", path: "Tests/TextNLPTestSupport"),
         .testTarget(
             name: "TextNLPInferenceTests",
-            dependencies: ["TextNLPInference"],
+            dependencies: ["TextNLPInference", "TextNLPTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPMetricsTests",
-            dependencies: ["TextNLPMetrics"],
+            dependencies: ["TextNLPMetrics", "TextNLPTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPPipelineTests",
-            dependencies: ["TextNLPPipeline", "TextNLPInference"],
+            dependencies: ["TextNLPPipeline", "TextNLPInference", "TextNLPTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "TextNLPJobsTests",
             dependencies: [
                 "TextNLPJobs",
+                "TextNLPTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -101,12 +104,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TextNLPBatchesTests",
-            dependencies: ["TextNLPBatches", "TextNLPJobs", "TextNLPPipeline", "TextNLPInference"]
+            dependencies: ["TextNLPBatches", "TextNLPJobs", "TextNLPPipeline", "TextNLPInference", "TextNLPTestSupport"]
         ),
         // The command line, driven as a user drives it: the built `textnlp` executable in a child process.
         .testTarget(
             name: "TextNLPCLITests",
-            dependencies: ["textnlp", "TextNLPPipeline", "TextNLPInference"]
+            dependencies: ["textnlp", "TextNLPPipeline", "TextNLPInference", "TextNLPTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -36,7 +36,7 @@ public struct ModelCatalog: Sendable {
         do {
             entries = try JSONDecoder().decode(File.self, from: data).models
         } catch {
-            throw CatalogError.invalid(path: url.path, reason: "\(error)")
+            throw CatalogError.invalid(path: url.path, reason: DecodingErrorText.describe(error))
         }
     }
 

@@ -47,12 +47,8 @@ struct BatchRequestLine: Decodable {
         let r: BatchRequestLine
         do {
             r = try JSONDecoder().decode(BatchRequestLine.self, from: Data(line.utf8))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            throw BatchLineError("\(path): wrong type")
-        } catch let DecodingError.keyNotFound(key, context) {
-            let path = (context.codingPath + [key]).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            throw BatchLineError("\(path): missing")
+        } catch let error as DecodingError {
+            throw BatchLineError(DecodingErrorText.describe(error))
         }
         guard (r.prompt == nil) != (r.messages == nil) else { throw BatchLineError("give exactly one of prompt and messages") }
         if let n = r.max_tokens, n < 1 { throw BatchLineError("max_tokens: must be at least 1") }

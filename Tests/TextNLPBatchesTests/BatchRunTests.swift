@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextNLPTestSupport
 import TextNLPJobs
 @testable import TextNLPBatches
 @testable import TextNLPPipeline
@@ -42,7 +43,7 @@ struct BatchRunTests {
         #expect(outputs.data.hasPrefix(dir + "/out/scored/scored-"))
 
         // The dataset decompresses with the zstd tool, in input order, with scores and flags.
-        let lines = try Support.zstdDecompress(outputs.data).split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
+        let lines = try await Support.zstdDecompress(outputs.data).split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
         #expect(lines.map { $0["id"] } == (1...10).map { .string("row-" + String(format: "%06d", $0)) })
         #expect(lines[0]["answer"] == .string("the answer is 1 , with words"))
         #expect(lines[0]["metrics"]?.objectValue?.keys == ["bleu", "rougeL", "words"])
@@ -61,7 +62,7 @@ struct BatchRunTests {
         #expect(manifest["metrics"]?.objectValue?["stages[2]"]?.objectValue?["distinct-1"] != nil)
 
         // Bad input and dropped rows are in the errors file, with file, line and reason.
-        let errors = try Support.zstdDecompress(outputs.errors).split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
+        let errors = try await Support.zstdDecompress(outputs.errors).split(separator: "\n").map { try JSONParser.parse(String($0)).objectValue! }
         #expect(errors.count == 2)
         #expect(errors[0]["stage"] == .string("ingest") && errors[0]["line"] == .int(13))
         #expect(errors[0]["reason"] == .string("unterminated quoted field"))
@@ -97,10 +98,11 @@ struct BatchRunTests {
             outputs.append(try Data(contentsOf: URL(fileURLWithPath: try runner.paths().outputs.data)))
         }
         // Frames differ with the shard size, the decompressed dataset does not.
-        let texts = try (0..<3).map { i -> String in
+        var texts: [String] = []
+        for i in 0..<3 {
             let path = dir + "/d\(i).zst"
             try outputs[i].write(to: URL(fileURLWithPath: path))
-            return try Support.zstdDecompress(path)
+            texts.append(try await Support.zstdDecompress(path))
         }
         #expect(texts[0] == texts[1] && texts[1] == texts[2])
     }
@@ -111,7 +113,7 @@ struct BatchRunTests {
         let spec = try Support.spec(pipeline(input: input(dir), exportFormat: "csv"))
         let runner = BatchRunner(spec: spec, outputRoot: dir + "/out", model: nil)
         #expect(try await runner.run() == .completed)
-        let text = try Support.zstdDecompress(try runner.paths().outputs.data)
+        let text = try await Support.zstdDecompress(try runner.paths().outputs.data)
         #expect(text.hasPrefix("id,question,answer,reference\nrow-000001,q1,\"the answer is 1 , with words\",the answer is 1\n"))
         #expect(text.components(separatedBy: "id,question").count == 2)
     }
@@ -129,7 +131,7 @@ struct BatchRunTests {
         #expect(reasons.count == 1 && reasons[0].contains("corpus gate failed: bleu >= 99.5"))
         let outputs = try runner.paths().outputs
         #expect(try Support.json(outputs.manifest)["status"] == .string("failed"))
-        #expect(try Support.zstdDecompress(outputs.data).split(separator: "\n").count == 10)
+        #expect(try await Support.zstdDecompress(outputs.data).split(separator: "\n").count == 10)
         let gates = try Support.json(outputs.reportJSON)["gates"]?.arrayValue?.compactMap(\.objectValue) ?? []
         #expect(gates.map { $0["passed"] } == [.bool(false), .bool(false), .bool(false)])
     }
@@ -183,7 +185,7 @@ struct BatchRunTests {
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         let size = (work + dataset / 3 + 4095) / 4096 * 4096
         try #require(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", mount]) == 0, "needs root to mount a tmpfs")
-        defer { _ = Self.run("/bin/umount", [mount]) }
+        defer { Self.unmount(mount) }
         let runner = BatchRunner(spec: spec, outputRoot: mount, model: nil, retry: RetryPolicy(base: 0.01, cap: 0.01))
         var reasons: [String] = []
         do {
@@ -203,7 +205,7 @@ struct BatchRunTests {
         let status = try await BatchStatus.load(directory: layout.directory)
         #expect(status.status == "failed" || reasons.contains { $0.contains("job store") }, "\(status.status): \(reasons)")
         for job in status.jobs where job.kind == "shard" && job.state == .completed {
-            #expect(try Support.zstdDecompress(layout.part(Int(job.key.dropFirst(6))!)).split(separator: "\n").count == 10)
+            #expect(try await Support.zstdDecompress(layout.part(Int(job.key.dropFirst(6))!)).split(separator: "\n").count == 10)
         }
         let outputs = try runner.paths().outputs
         if !status.jobs.contains(where: { $0.key == "finalize" && $0.state == .completed }) {
@@ -235,7 +237,7 @@ struct BatchRunTests {
         try FileManager.default.createDirectory(atPath: outputs.directory, withIntermediateDirectories: true)
         let size = (dataset / 3 + 4095) / 4096 * 4096
         try #require(Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", outputs.directory]) == 0)
-        defer { _ = Self.run("/bin/umount", [outputs.directory]) }
+        defer { Self.unmount(outputs.directory) }
         guard case .failed(let reasons) = try await runner.run() else {
             Issue.record("expected the batch to fail on a full disk")
             return
@@ -257,6 +259,12 @@ struct BatchRunTests {
             == Data(contentsOf: URL(fileURLWithPath: try reference.paths().outputs.data)))
     }
 
+    /// Unmounts a test's tmpfs. SQLite may still hold its files open for a moment (a pool's connections
+    /// close when the last reference goes); then the mount is detached lazily, and never left behind.
+    static func unmount(_ path: String) {
+        if run("/bin/umount", [path]) != 0 { _ = run("/bin/umount", ["-l", path]) }
+    }
+
     /// A file's inode and modification time: equal only when the file was not written again.
     static func identity(_ path: String) throws -> [String] {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -272,12 +280,9 @@ struct BatchRunTests {
         }
     }
 
+    /// A short command (mount, umount), waited for where it is called.
     static func run(_ executable: String, _ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
+        guard let child = try? Child(executable, arguments) else { return -1 }
+        return child.waitBlocking()
     }
 }

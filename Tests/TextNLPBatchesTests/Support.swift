@@ -1,4 +1,5 @@
 import Foundation
+import TextNLPTestSupport
 import TextNLPPipeline
 
 enum Support {
@@ -21,18 +22,8 @@ enum Support {
     }
 
     /// `zstd -dc FILE` (the reference decompressor).
-    static func zstdDecompress(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
-        process.arguments = ["-d", "-c", path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
-        return String(decoding: data, as: UTF8.self)
+    static func zstdDecompress(_ path: String) async throws -> String {
+        try await Child.zstdDecompress(path)
     }
 
     static func json(_ path: String) throws -> JSONObject {

@@ -1,5 +1,6 @@
 import Foundation
 import TextNLPPipeline
+import TextNLPTestSupport
 
 /// The one harness of the command-line tests: the built `textnlp` run in a child process from the package root.
 enum Support {
@@ -25,27 +26,16 @@ enum Support {
     }
 
     /// `textnlp ARGS` in the package root, with `stdin` on its standard input; exit code, stdout, stderr.
-    static func textnlp(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        // Standard error goes to a file, so that neither stream can fill a pipe and block the child.
-        let errPath = NSTemporaryDirectory() + "textnlp-cli-stderr-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: errPath) }
-        let out = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let e = FileManager.default.contents(atPath: errPath) ?? Data()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    static func textnlp(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> (code: Int32, out: String, err: String) {
+        try await run(executable, arguments, stdin: stdin, environment: environment)
+    }
+
+    /// Any program in the package root.
+    static func run(_ program: String, _ arguments: [String], stdin: String? = nil,
+                    environment: [String: String] = [:]) async throws -> (code: Int32, out: String, err: String) {
+        let r = try await Child.run(program, arguments, directory: packageRoot.path, stdin: stdin.map { Data($0.utf8) },
+                                    environment: environment)
+        return (r.code, r.out, r.err)
     }
 
     static func temporaryDirectory() -> String {
@@ -66,18 +56,8 @@ enum Support {
     }
 
     /// `zstd -dc FILE` (the reference decompressor).
-    static func zstdDecompress(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/zstd")
-        process.arguments = ["-d", "-c", path]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile) }
-        return String(decoding: data, as: UTF8.self)
+    static func zstdDecompress(_ path: String) async throws -> String {
+        try await Child.zstdDecompress(path)
     }
 
     static func json(_ path: String) throws -> JSONObject {

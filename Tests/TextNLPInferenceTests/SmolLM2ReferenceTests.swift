@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TextNLPTestSupport
 @testable import TextNLPInference
 
 /// SmolLM2-135M-Instruct against llama.cpp run on an f32 copy of the same weights (Fixtures/engine.json).
@@ -58,8 +59,8 @@ struct SmolLM2ReferenceTests {
 
     /// f32 activations: the same arithmetic as the reference (f16 KV cache on both sides), up to summation
     /// order and the f16 roundings that order can flip (with f32 caches on both sides: within 1e-4).
-    @Test func f32ActivationsMatchTheF32Reference() throws {
-        let r = try Self.teacherForced(.f32)
+    @Test func f32ActivationsMatchTheF32Reference() async throws {
+        let r = try await offThePool { try Self.teacherForced(.f32) }
         print("teacher-forced, f32 activations: best token agrees at \(r.agree)/\(r.decisive) decisive positions; "
               + "logit difference largest \(r.worst), mean \(r.mean)")
         #expect(r.decisive > 500)
@@ -70,7 +71,7 @@ struct SmolLM2ReferenceTests {
 
     /// int8 activations move the logits as much as llama.cpp's own Q4_1 arithmetic does (llama.cpp on the Q4_1
     /// file, against the same f32 reference), not more.
-    @Test func int8ActivationsStayAsCloseToTheF32ReferenceAsLlamaCppQ4_1() throws {
+    @Test func int8ActivationsStayAsCloseToTheF32ReferenceAsLlamaCppQ4_1() async throws {
         var theirs = Agreement()
         for p in try Self.prompts() {
             for pos in 0..<p.teacher_ids.count {
@@ -80,7 +81,7 @@ struct SmolLM2ReferenceTests {
                 theirs.add({ q[$0] ?? .nan }, best: p.q4_1_top_ids[pos][0], ids: shared.map(\.0), values: shared.map(\.1))
             }
         }
-        let ours = try Self.teacherForced(.int8)
+        let ours = try await offThePool { try Self.teacherForced(.int8) }
         print("teacher-forced, int8 activations: best token agrees at \(ours.agree)/\(ours.decisive) decisive positions, "
               + "logit difference largest \(ours.worst), mean \(ours.mean); llama.cpp Q4_1: \(theirs.agree)/\(theirs.decisive), "
               + "largest \(theirs.worst), mean \(theirs.mean)")

@@ -4,11 +4,11 @@ import Testing
 
 /// SHA-256 against coreutils' `sha256sum`, and zstd output against the `zstd` command-line tool.
 struct ChecksumTests {
-    @Test func sha256MatchesSha256sum() throws {
+    @Test func sha256MatchesSha256sum() async throws {
         var rng = SystemRandomNumberGenerator()
         for length in [0, 1, 55, 56, 63, 64, 65, 1000, 1 << 20] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let (status, out) = try runProgram("/usr/bin/sha256sum", ["-"], stdin: Data(bytes))
+            let (status, out) = try await runProgram("/usr/bin/sha256sum", ["-"], stdin: Data(bytes))
             #expect(status == 0)
             let reference = String(decoding: out, as: UTF8.self).split(separator: " ").first.map(String.init)
             #expect(SHA256.hex(bytes) == reference, "length \(length)")
@@ -25,7 +25,7 @@ struct ChecksumTests {
     }
 
     @Test(arguments: [1, 6, 19])
-    func zstdFramesDecompressWithTheZstdTool(level: Int) throws {
+    func zstdFramesDecompressWithTheZstdTool(level: Int) async throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var expected = ""
@@ -44,12 +44,12 @@ struct ChecksumTests {
         // Concatenated frames are one valid zstd stream.
         let joined = parts.map { FileManager.default.contents(atPath: $0)! }.reduce(Data(), +)
         _ = FileManager.default.createFile(atPath: "\(dir)/all.zst", contents: joined)
-        let (status, out) = try runProgram("/usr/bin/zstd", ["-d", "-c", "\(dir)/all.zst"])
+        let (status, out) = try await runProgram("/usr/bin/zstd", ["-d", "-c", "\(dir)/all.zst"])
         #expect(status == 0)
         #expect(String(decoding: out, as: UTF8.self) == expected)
         #expect(try ZstdReader.decompress(Array(joined)) == Array(expected.utf8))
         // The tool's own integrity test passes (frames carry checksums).
-        #expect(try runProgram("/usr/bin/zstd", ["-t", "-q", "\(dir)/all.zst"]).status == 0)
+        #expect(try await runProgram("/usr/bin/zstd", ["-t", "-q", "\(dir)/all.zst"]).status == 0)
         #expect(joined.count < expected.utf8.count / 5)
     }
 

@@ -200,4 +200,20 @@ struct SchemaTests {
         }
         #expect(checked > 50)
     }
+
+    /// The schema documents the defaults and ranges the code applies (`SamplingParameters()`, `SamplingField.range`).
+    @Test func theSchemasSamplingDefaultsAndRangesAreTheCodes() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("Pipelines/pipeline.schema.json"))
+        let schema = try #require(try JSONParser.parse(Array(data)).objectValue)
+        let generate = try #require(schema["properties"]?.objectValue?["stages"]?.objectValue?["items"]?.objectValue?["properties"]?
+            .objectValue?["generate"]?.objectValue?["properties"]?.objectValue)
+        let defaults = SamplingParameters()
+        for field in SamplingField.allCases {
+            let property = try #require(generate[field.name]?.objectValue, "\(field.name) is not in the schema")
+            let documented = try #require(property["default"]?.doubleValue, "\(field.name) has no default")
+            #expect(abs(documented - field.value(in: defaults)) < 1e-6, "\(field.name): schema \(documented), code \(field.value(in: defaults))")
+            let low = property["minimum"]?.doubleValue ?? property["exclusiveMinimum"]?.doubleValue
+            #expect(low == field.range.lowerBound && property["maximum"]?.doubleValue == field.range.upperBound, "\(field.name)")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TextNLPTestSupport
 @testable import TextNLPPipeline
 
 enum Fixture {
@@ -16,23 +17,9 @@ func temporaryDirectory(_ label: String = "textnlp") -> String {
 
 /// Runs a program and returns its exit code and standard output.
 @discardableResult
-func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, output: Data) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    let input = Pipe()
-    if stdin != nil { process.standardInput = input }
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, data)
+func runProgram(_ executable: String, _ arguments: [String], stdin: Data? = nil) async throws -> (status: Int32, output: Data) {
+    let r = try await Child.run(executable, arguments, stdin: stdin)
+    return (r.code, r.outData)
 }
 
 /// Decodes a spec from JSON text; the issues when it does not decode.
