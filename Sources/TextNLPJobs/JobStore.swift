@@ -9,6 +9,10 @@
 /// Every operation is atomic and is not interrupted by the cancellation of the calling task: it runs to
 /// its end, and the caller gets its result. Errors are `JobsError`s; `isTransient` ones may succeed later.
 public protocol JobStore: Sendable {
+    /// How often a worker pool's reaper should run: a store that can tell a dead worker (PostgreSQL, from its
+    /// session) asks for a second; nil means every quarter lease.
+    var rescueInterval: Double? { get }
+
     /// Adds jobs; keys already present in their group are skipped. Returns how many were added.
     @discardableResult
     func enqueue(_ jobs: [NewJob]) async throws -> Int
@@ -41,4 +45,8 @@ public protocol JobStore: Sendable {
     /// Cancels every job of a group that has not finished. Returns how many.
     @discardableResult
     func cancel(group: String) async throws -> Int
+}
+
+extension JobStore {
+    public var rescueInterval: Double? { nil }
 }

@@ -13,6 +13,8 @@ public enum JobsError: Error, Equatable, CustomStringConvertible {
     case corruptRecord(store: String, job: Int64, field: String, value: String)
     /// The store was migrated by a newer textnlp: reading it with this one could misread it.
     case schemaTooNew(store: String, unknown: [String], known: [String])
+    /// A `DATABASE_URL` that cannot be a PostgreSQL location.
+    case badDatabaseURL(reason: String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum JobsError: Error, Equatable, CustomStringConvertible {
         case let .schemaTooNew(store, unknown, known):
             "job store \(store) was written by a newer textnlp (schema versions \(unknown.joined(separator: ", ")) are unknown here; "
                 + "this one knows \(known.joined(separator: ", "))); use that version or a newer one"
+        case let .badDatabaseURL(reason): "database URL: \(reason) (expected postgres://user:password@host:port/database)"
         }
     }
 

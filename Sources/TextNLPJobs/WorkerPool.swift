@@ -70,15 +70,16 @@ public struct WorkerPool: Sendable {
         }
     }
 
-    /// Returns expired leases (of workers in other processes that died) to the queue, every quarter lease.
+    /// Returns expired leases (of workers in other processes that died) to the queue, every quarter lease
+    /// or as often as the store asks.
     private func reap() async {
-        let interval = max(1, leaseSeconds / 4)
+        let interval = store.rescueInterval ?? max(1, leaseSeconds / 4)
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(interval))
             if Task.isCancelled { return }
             do {
                 let n = try await store.reap()
-                if n > 0 { logger.warning("returned \(n) job(s) whose lease expired to the queue") }
+                if n > 0 { logger.warning("returned \(n) job(s) of ended sessions or expired leases to the queue") }
             } catch {
                 logger.error("reaper: \(error)")
             }

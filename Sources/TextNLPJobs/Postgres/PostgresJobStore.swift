@@ -1,0 +1,313 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The job store of a cluster: one PostgreSQL database shared by any number of worker processes.
+///
+/// Same contract as the SQLite store (`JobStore`). Times are the database server's (`statement_timestamp()`),
+/// so that the clocks of the workers' machines never decide a lease. Each store registers its process as a
+/// worker holding a session advisory lock (`PostgresPresence`); the reaper rescues the running jobs of
+/// workers whose session has ended within a second, and those of live workers whose lease expired.
+public final class PostgresJobStore: JobStore {
+    public let location: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+    private let runTask: Task<Void, Never>
+    let presence: PostgresPresence
+    /// A fixed clock for the tests (epoch seconds); nil: the server's.
+    private let fixedNow: (@Sendable () -> Double)?
+
+    public var description: String { location.description }
+    public var rescueInterval: Double? { 1 }
+
+    /// Connects, migrates and registers this process as a worker.
+    public static func connect(url: String, name: String = "textnlp", logger: Logger = Logger(label: "textnlp.jobs"),
+                               now: (@Sendable () -> Double)? = nil) async throws -> PostgresJobStore {
+        let location = try PostgresLocation(url: url)
+        // One direct connection first: the pool would wait for the server, this says why it cannot be reached.
+        do {
+            let probe = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
+            try await probe.close()
+        } catch {
+            throw PostgresFailure.classify(error, store: location.description, operation: "connect")
+        }
+        let store = PostgresJobStore(location: location, name: name, logger: logger, now: now)
+        do {
+            try await PostgresMigrations.migrate(store.client, store: location.description, logger: logger)
+            try await store.presence.start()
+        } catch {
+            await store.close()
+            throw PostgresFailure.classify(error, store: location.description, operation: "connect and migrate")
+        }
+        return store
+    }
+
+    private init(location: PostgresLocation, name: String, logger: Logger, now: (@Sendable () -> Double)?) {
+        self.location = location
+        self.logger = logger
+        fixedNow = now
+        let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
+        self.client = client
+        runTask = Task { await client.run() }
+        presence = PostgresPresence(client: client, name: name, store: location.description, logger: logger)
+    }
+
+    /// Ends the presence (its jobs are rescued by others unless given back first) and closes the connections.
+    public func close() async {
+        await presence.stop()
+        runTask.cancel()
+        await runTask.value
+    }
+
+    /// The statement's time as SQL.
+    var now: String {
+        fixedNow.map { "(\($0())::float8)" } ?? "(extract(epoch from statement_timestamp())::float8)"
+    }
+
+    /// Runs `body` in one transaction in a task of its own: the caller's cancellation cannot cut it short.
+    func transaction<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        let client = self.client, logger = self.logger, store = location.description
+        return try await Task {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
+            } catch {
+                throw PostgresFailure.classify(error, store: store, operation: operation)
+            }
+        }.value
+    }
+
+    // MARK: - The contract
+
+    @discardableResult
+    public func enqueue(_ jobs: [NewJob]) async throws -> Int {
+        let now = self.now
+        return try await transaction("enqueue \(jobs.count) job(s)") { c, logger in
+            let added = try await Self.insert(jobs, now: now, on: c, logger: logger)
+            if added > 0 {
+                for queue in Set(jobs.map(\.queue)) {
+                    try await c.query("SELECT pg_notify(\(PostgresPresence.channel), \(queue))", logger: logger)
+                }
+            }
+            return added
+        }
+    }
+
+    public func claim(queue: String, owner: String, limit: Int, leaseSeconds: Double) async throws -> [JobRecord] {
+        let now = self.now, worker = try presence.workerID(), store = location.description
+        return try await transaction("claim from queue \(queue)") { c, logger in
+            let rows = try await c.query("""
+                WITH due AS (
+                    SELECT j.id FROM textnlp_jobs j
+                    WHERE j.queue = \(queue) AND j.run_at <= \(unescaped: now)
+                      AND (j.state IN ('available', 'retryable')
+                           OR (j.state = 'scheduled' AND NOT EXISTS (
+                               SELECT 1 FROM textnlp_job_dependencies d JOIN textnlp_jobs p ON p.id = d.prerequisite_id
+                               WHERE d.job_id = j.id AND p.state <> 'completed')))
+                    ORDER BY j.priority, j.run_at, j.id
+                    LIMIT \(limit)
+                    FOR UPDATE OF j SKIP LOCKED)
+                UPDATE textnlp_jobs j SET state = 'running', attempt = j.attempt + 1, lease_owner = \(owner),
+                       lease_expires_at = \(unescaped: now) + \(leaseSeconds), worker = \(worker),
+                       started_at = COALESCE(j.started_at, \(unescaped: now))
+                FROM due WHERE j.id = due.id
+                RETURNING \(unescaped: PostgresRows.columns("j"))
+                """, logger: logger)
+            return try await PostgresRows.records(rows, store: store)
+                .sorted { ($0.priority, $0.runAt, $0.id) < ($1.priority, $1.runAt, $1.id) }
+        }
+    }
+
+    public func heartbeat(id: Int64, owner: String, leaseSeconds: Double) async throws -> Bool {
+        let now = self.now
+        return try await transaction("heartbeat job \(id)") { c, logger in
+            let rows = try await c.query("""
+                UPDATE textnlp_jobs SET lease_expires_at = \(unescaped: now) + \(leaseSeconds)
+                WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING id
+                """, logger: logger)
+            return try await PostgresRows.count(rows) == 1
+        }
+    }
+
+    public func complete(id: Int64, owner: String, result: String?, enqueue: [NewJob]) async throws {
+        let now = self.now
+        try await transaction("complete job \(id)") { c, logger in
+            let rows = try await c.query("""
+                UPDATE textnlp_jobs SET state = 'completed', result = \(result), finished_at = \(unescaped: now),
+                       lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING id
+                """, logger: logger)
+            guard try await PostgresRows.count(rows) == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }
+            if try await Self.insert(enqueue, now: now, on: c, logger: logger) > 0 {
+                for queue in Set(enqueue.map(\.queue)) {
+                    try await c.query("SELECT pg_notify(\(PostgresPresence.channel), \(queue))", logger: logger)
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    public func fail(id: Int64, owner: String, message: String, retryAt: Double?) async throws -> JobState {
+        let now = self.now, store = location.description
+        let retry = retryAt.map { "(\($0)::float8)" }
+        return try await transaction("record the failure of job \(id)") { c, logger in
+            let retryable = retry == nil ? "false" : "attempt < max_attempts"
+            let rows = try await c.query("""
+                UPDATE textnlp_jobs SET
+                    state = CASE WHEN \(unescaped: retryable) THEN 'retryable' ELSE 'discarded' END,
+                    errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', \(unescaped: now), 'message', \(message)::text)),
+                    run_at = \(unescaped: retry ?? "run_at"),
+                    finished_at = CASE WHEN \(unescaped: retryable) THEN NULL ELSE \(unescaped: now) END,
+                    lease_owner = NULL, lease_expires_at = NULL, worker = NULL
+                WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING state
+                """, logger: logger)
+            var state: String?
+            for try await value in rows.decode(String.self) { state = value }
+            guard let state else { throw JobsError.leaseLost(job: id, owner: owner) }
+            guard let parsed = JobState(rawValue: state) else { throw JobsError.corruptRecord(store: store, job: id, field: "state", value: state) }
+            return parsed
+        }
+    }
+
+    public func release(id: Int64, owner: String) async throws {
+        try await transaction("release job \(id)") { c, logger in
+            try await c.query("""
+                UPDATE textnlp_jobs SET state = CASE WHEN attempt > 1 THEN 'retryable' ELSE 'available' END,
+                       attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, worker = NULL
+                WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running'
+                """, logger: logger)
+            if let queue = try await PostgresRows.strings(c.query("SELECT queue FROM textnlp_jobs WHERE id = \(id)", logger: logger)).first {
+                try await c.query("SELECT pg_notify(\(PostgresPresence.channel), \(queue))", logger: logger)
+            }
+        }
+    }
+
+    @discardableResult
+    public func reap() async throws -> Int {
+        let now = self.now
+        return try await transaction("rescue jobs of ended sessions and expired leases") { c, logger in
+            let rows = try await c.query("""
+                WITH lost AS (
+                    SELECT j.id, j.lease_expires_at < \(unescaped: now) AS expired, j.worker FROM textnlp_jobs j
+                    WHERE j.state = 'running'
+                      AND (j.lease_expires_at < \(unescaped: now)
+                           OR (j.worker IS NOT NULL AND NOT \(unescaped: PostgresPresence.holdsLock("j.worker"))))
+                    FOR UPDATE OF j SKIP LOCKED)
+                UPDATE textnlp_jobs j SET
+                    state = CASE WHEN j.attempt < j.max_attempts THEN 'retryable' ELSE 'discarded' END,
+                    errors = j.errors || jsonb_build_array(jsonb_build_object('attempt', j.attempt, 'at', \(unescaped: now), 'message',
+                        CASE WHEN lost.expired THEN 'lease expired (the worker stopped heartbeating)'
+                             ELSE 'rescued: worker ' || lost.worker || '''s database session ended' END)),
+                    run_at = \(unescaped: now),
+                    finished_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE \(unescaped: now) END,
+                    lease_owner = NULL, lease_expires_at = NULL, worker = NULL
+                FROM lost WHERE j.id = lost.id RETURNING j.queue
+                """, logger: logger)
+            let queues = try await PostgresRows.strings(rows)
+            for queue in Set(queues) {
+                try await c.query("SELECT pg_notify(\(PostgresPresence.channel), \(queue))", logger: logger)
+            }
+            return queues.count
+        }
+    }
+
+    @discardableResult
+    public func recoverRunning(group: String, message: String) async throws -> Int {
+        let now = self.now
+        return try await transaction("recover the running jobs of \(group)") { c, logger in
+            let rows = try await c.query("""
+                UPDATE textnlp_jobs SET
+                    state = CASE WHEN attempt < max_attempts THEN 'retryable' ELSE 'discarded' END,
+                    errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', \(unescaped: now), 'message', \(message)::text)),
+                    run_at = \(unescaped: now),
+                    finished_at = CASE WHEN attempt < max_attempts THEN NULL ELSE \(unescaped: now) END,
+                    lease_owner = NULL, lease_expires_at = NULL, worker = NULL
+                WHERE grp = \(group) AND state = 'running' RETURNING id
+                """, logger: logger)
+            return try await PostgresRows.count(rows)
+        }
+    }
+
+    @discardableResult
+    public func retryDiscarded(group: String) async throws -> Int {
+        let now = self.now
+        return try await transaction("retry the discarded jobs of \(group)") { c, logger in
+            let rows = try await c.query("""
+                UPDATE textnlp_jobs SET state = 'available', max_attempts = attempt + max_attempts, run_at = \(unescaped: now), finished_at = NULL
+                WHERE grp = \(group) AND state = 'discarded' RETURNING id
+                """, logger: logger)
+            return try await PostgresRows.count(rows)
+        }
+    }
+
+    public func jobs(group: String) async throws -> [JobRecord] {
+        let store = location.description
+        return try await transaction("list the jobs of \(group)") { c, logger in
+            try await PostgresRows.records(c.query("""
+                SELECT \(unescaped: PostgresRows.columns("j")) FROM textnlp_jobs j WHERE j.grp = \(group) ORDER BY j.id
+                """, logger: logger), store: store)
+        }
+    }
+
+    public func stateCounts(group: String) async throws -> [JobState: Int] {
+        let store = location.description
+        return try await transaction("count the jobs of \(group)") { c, logger in
+            var counts: [JobState: Int] = [:]
+            for try await (text, n) in try await c.query("SELECT state, count(*)::bigint FROM textnlp_jobs WHERE grp = \(group) GROUP BY state",
+                                                         logger: logger).decode((String, Int64).self) {
+                guard let state = JobState(rawValue: text) else { throw JobsError.corruptRecord(store: store, job: 0, field: "state", value: text) }
+                counts[state] = Int(n)
+            }
+            return counts
+        }
+    }
+
+    public func job(group: String, key: String) async throws -> JobRecord? {
+        let store = location.description
+        return try await transaction("read job \(group)/\(key)") { c, logger in
+            try await PostgresRows.records(c.query("""
+                SELECT \(unescaped: PostgresRows.columns("j")) FROM textnlp_jobs j WHERE j.grp = \(group) AND j.key = \(key)
+                """, logger: logger), store: store).first
+        }
+    }
+
+    @discardableResult
+    public func cancel(group: String) async throws -> Int {
+        let now = self.now
+        return try await transaction("cancel the jobs of \(group)") { c, logger in
+            let rows = try await c.query("""
+                UPDATE textnlp_jobs SET state = 'cancelled', finished_at = \(unescaped: now), lease_owner = NULL, lease_expires_at = NULL, worker = NULL
+                WHERE grp = \(group) AND state NOT IN ('completed', 'cancelled', 'discarded') RETURNING id
+                """, logger: logger)
+            return try await PostgresRows.count(rows)
+        }
+    }
+
+    /// Adds jobs (keys already in their group are skipped); returns how many were added.
+    static func insert(_ jobs: [NewJob], now: String, on c: PostgresConnection, logger: Logger) async throws -> Int {
+        var added = 0
+        for job in jobs {
+            let runAt = job.runAt.map { "(\($0)::float8)" } ?? now
+            let state = job.dependsOn.isEmpty ? "CASE WHEN \(runAt) > \(now) THEN 'scheduled' ELSE 'available' END" : "'scheduled'"
+            let rows = try await c.query("""
+                INSERT INTO textnlp_jobs (queue, kind, key, grp, payload, state, priority, max_attempts, run_at, created_at)
+                VALUES (\(job.queue), \(job.kind), \(job.key), \(job.group), \(job.payload), \(unescaped: state), \(job.priority),
+                        \(job.maxAttempts), \(unescaped: runAt), \(unescaped: now))
+                ON CONFLICT (grp, key) DO NOTHING RETURNING id
+                """, logger: logger)
+            var id: Int64?
+            for try await value in rows.decode(Int64.self) { id = value }
+            guard let id else { continue }
+            added += 1
+            for dependency in job.dependsOn {
+                let inserted = try await c.query("""
+                    INSERT INTO textnlp_job_dependencies (job_id, prerequisite_id)
+                    SELECT \(id), id FROM textnlp_jobs WHERE grp = \(job.group) AND key = \(dependency) RETURNING prerequisite_id
+                    """, logger: logger)
+                guard try await PostgresRows.count(inserted) == 1 else {
+                    throw JobsError.unknownDependency(group: job.group, key: job.key, dependency: dependency)
+                }
+            }
+        }
+        return added
+    }
+}

@@ -1,0 +1,98 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL store's schema, one migration per version of `JobStoreSchema`, applied in one transaction
+/// under an advisory lock: workers that start together migrate once, and each sees the finished schema.
+enum PostgresMigrations {
+    /// Any constant works; it only has to be the same in every textnlp.
+    static let lockKey: Int64 = 0x7465_7874_6e6c_70   // "textnlp"
+
+    static let states = JobState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+
+    static let steps: [(version: String, sql: [String])] = [
+        (JobStoreSchema.versions[0], [
+            """
+            CREATE TABLE textnlp_jobs (
+                id bigserial PRIMARY KEY,
+                queue text NOT NULL,
+                kind text NOT NULL,
+                key text NOT NULL,
+                grp text NOT NULL,
+                payload text NOT NULL,
+                state text NOT NULL,
+                priority integer NOT NULL DEFAULT 0,
+                attempt integer NOT NULL DEFAULT 0,
+                max_attempts integer NOT NULL,
+                run_at double precision NOT NULL,
+                lease_owner text,
+                lease_expires_at double precision,
+                worker integer,
+                errors jsonb NOT NULL DEFAULT '[]',
+                result text,
+                created_at double precision NOT NULL,
+                started_at double precision,
+                finished_at double precision,
+                UNIQUE (grp, key)
+            )
+            """,
+            // Claims read only due states, in claim order: a partial index stays small however many jobs finished.
+            """
+            CREATE INDEX textnlp_jobs_claim ON textnlp_jobs (queue, priority, run_at, id)
+            WHERE state IN ('available', 'retryable', 'scheduled')
+            """,
+            """
+            CREATE TABLE textnlp_job_dependencies (
+                job_id bigint NOT NULL REFERENCES textnlp_jobs (id) ON DELETE CASCADE,
+                prerequisite_id bigint NOT NULL REFERENCES textnlp_jobs (id) ON DELETE CASCADE,
+                PRIMARY KEY (job_id, prerequisite_id)
+            )
+            """,
+            "CREATE INDEX textnlp_job_dependencies_prerequisite ON textnlp_job_dependencies (prerequisite_id)",
+            // Every process that claims registers here and holds a session advisory lock on its id for its life:
+            // when its database session ends, the lock goes, and its running jobs are rescued.
+            """
+            CREATE TABLE textnlp_workers (
+                id serial PRIMARY KEY,
+                name text NOT NULL,
+                host text NOT NULL,
+                pid integer NOT NULL,
+                started_at double precision NOT NULL
+            )
+            """,
+        ]),
+        (JobStoreSchema.versions[1], [
+            "CREATE INDEX textnlp_jobs_group_state ON textnlp_jobs (grp, state)",
+            "CREATE INDEX textnlp_jobs_running ON textnlp_jobs (lease_expires_at) WHERE state = 'running'",
+            "CREATE INDEX textnlp_jobs_running_worker ON textnlp_jobs (worker) WHERE state = 'running'",
+            "CREATE INDEX textnlp_jobs_finished ON textnlp_jobs (finished_at) WHERE finished_at IS NOT NULL",
+            "ALTER TABLE textnlp_jobs ADD CONSTRAINT textnlp_jobs_known_state CHECK (state IN (\(states)))",
+        ]),
+    ]
+
+    /// Applies the versions this store lacks; refuses a store with versions this build does not know.
+    static func migrate(_ client: PostgresClient, store: String, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS textnlp_schema_versions (
+                    version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied: [String] = []
+            for try await version in try await connection.query("SELECT version FROM textnlp_schema_versions ORDER BY version", logger: logger)
+                .decode(String.self) {
+                applied.append(version)
+            }
+            let unknown = applied.filter { !JobStoreSchema.versions.contains($0) }
+            guard unknown.isEmpty else {
+                throw JobsError.schemaTooNew(store: store, unknown: unknown, known: JobStoreSchema.versions)
+            }
+            for step in steps where !applied.contains(step.version) {
+                for statement in step.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO textnlp_schema_versions (version) VALUES (\(step.version))", logger: logger)
+                logger.info("job store \(store): applied schema version \(step.version)")
+            }
+        }
+    }
+}
