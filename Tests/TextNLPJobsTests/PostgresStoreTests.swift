@@ -34,6 +34,44 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test func theJobsOfAWorkerWhoseSessionEndedAreRescuedAndSaySo() async throws {
+        guard TestDatabase.available("rescue") else { return }
+        try await TestDatabase.withDatabase { url in
+            let survivor = try await PostgresJobStore.connect(url: url, name: "survivor")
+            let doomed = try await PostgresJobStore.connect(url: url, name: "doomed")
+            try await survivor.enqueue([NewJob(kind: "k", key: "a", group: "g"), NewJob(kind: "k", key: "b", group: "g")])
+            let held = try await doomed.claim(queue: "default", owner: "doomed/0", limit: 1, leaseSeconds: 30)
+            #expect(held.map(\.key) == ["a"])
+            // Alive: its lease holds, nothing is rescued.
+            #expect(try await survivor.reap() == 0)
+            // Its session ends, as when the process is killed.
+            let worker = try doomed.presence.workerID()
+            _ = try await Self.strings("""
+                SELECT pg_terminate_backend(l.pid)::text FROM pg_locks l
+                WHERE l.locktype = 'advisory' AND l.classid = \(PostgresPresence.namespace)::oid AND l.objid = \(worker)::oid
+                """, survivor)
+            let start = Date()
+            var rescued = 0
+            while rescued == 0 && Date().timeIntervalSince(start) < 10 {
+                rescued = try await survivor.reap()
+                if rescued == 0 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            print("rescue: the job was back \(Date().timeIntervalSince(start)) s after its worker's session ended")
+            #expect(rescued == 1)
+            let job = try #require(try await survivor.job(group: "g", key: "a"))
+            #expect(job.state == .retryable && job.attempt == 1 && job.leaseOwner == nil)
+            #expect(job.errors.map(\.message) == ["rescued: worker \(worker)'s database session ended"])
+            // The dead attempt cannot complete; the job runs again as attempt 2.
+            await #expect(throws: JobsError.leaseLost(job: job.id, owner: "doomed/0")) {
+                try await doomed.complete(id: job.id, owner: "doomed/0", result: nil, enqueue: [])
+            }
+            let again = try await survivor.claim(queue: "default", owner: "survivor/0", limit: 2, leaseSeconds: 30)
+            #expect(Set(again.map(\.key)) == ["a", "b"] && again.first { $0.key == "a" }?.attempt == 2)
+            await doomed.close()
+            await survivor.close()
+        }
+    }
+
     @Test func badURLsAndUnreachableServersNameTheDatabase() async throws {
         #expect(throws: JobsError.badDatabaseURL(reason: "not a postgres:// URL")) { try PostgresLocation(url: "mysql://x@h/db") }
         #expect(throws: JobsError.badDatabaseURL(reason: "no host")) { try PostgresLocation(url: "postgres:///db") }

@@ -87,11 +87,17 @@ final class PostgresPresence: Sendable {
                     }
                     first?.resume()
                     logger.info("job store \(store): worker \(id) (\(name)) registered")
-                    // Until stopped, make sure the session is alive; a lost one throws and registers again.
-                    while !state.withLock({ $0.stopping }) {
+                    // Until stopped, check through another connection that the lock is still held: a query on this
+                    // one could wait for ever once the server has dropped it. A lost lock registers again.
+                    let logger = self.logger
+                    while !state.withLock({ $0.stopping }) && !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(500))
-                        let logger = self.logger
-                        try await Self.within(seconds: 2) { try await connection.query("SELECT 1", logger: logger) }
+                        let held = try await PostgresRows.strings(client.query(
+                            "SELECT (\(unescaped: Self.holdsLock("\(id)")))::text", logger: logger))
+                        if held != ["true"] {
+                            throw JobsError.unavailable(store: store, operation: "hold this worker's lock",
+                                                        reason: "worker \(id)'s database session ended")
+                        }
                     }
                     try await connection.query("SELECT pg_advisory_unlock(\(Self.namespace), \(id))", logger: logger)
                     try await connection.query("DELETE FROM textnlp_workers WHERE id = \(id)", logger: logger)
@@ -109,17 +115,6 @@ final class PostgresPresence: Sendable {
                 logger.warning("job store \(store): \(failure); registering again in \(delay) s")
                 try? await Task.sleep(for: .seconds(delay))
             }
-        }
-    }
-
-    /// Runs `body`, or throws when it takes longer than `seconds` (a connection the server dropped may never answer).
-    private static func within(seconds: Double, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await body(); return true }
-            group.addTask { try await Task.sleep(for: .seconds(seconds)); return false }
-            let finished = try await group.next() ?? false
-            group.cancelAll()
-            if !finished { throw JobsError.unavailable(store: "", operation: "check this worker's session", reason: "no answer in \(seconds) s") }
         }
     }
 
