@@ -76,4 +76,6 @@ public struct JobRecord: Sendable, Equatable {
     public var createdAt: Double
     public var startedAt: Double?
     public var finishedAt: Double?
+    /// The job's batch was cancelled while it ran: it ends as `cancelled` when its worker stops it.
+    public var cancelRequested = false
 }

@@ -20,6 +20,9 @@ public protocol JobStore: Sendable {
     /// Extends the lease; false when the job is no longer this owner's.
     func heartbeat(id: Int64, owner: String, leaseSeconds: Double) async throws -> Bool
     func complete(id: Int64, owner: String, result: String?, enqueue: [NewJob]) async throws
+    /// `complete` that also writes artifacts of the job's group in the same transaction. Stores without
+    /// artifacts (the embedded one, whose artifacts are files) refuse a non-empty list.
+    func complete(id: Int64, owner: String, outcome: JobOutcome) async throws
     /// Records the attempt's error; the job becomes `retryable` at `retryAt`, or `discarded` when
     /// `retryAt` is nil or no attempt is left. Returns the new state.
     @discardableResult
@@ -42,11 +45,23 @@ public protocol JobStore: Sendable {
     func stateCounts(group: String) async throws -> [JobState: Int]
     /// One job of a group by its key.
     func job(group: String, key: String) async throws -> JobRecord?
-    /// Cancels every job of a group that has not finished. Returns how many.
+    /// Cancels every job of a group that has not finished. Waiting jobs become `cancelled` at once; running
+    /// ones are marked, their workers stop them (`stopRequested`), and they end as `cancelled` when given
+    /// back or failed, or `completed` when they had finished. Returns how many jobs were cancelled or marked.
     @discardableResult
     func cancel(group: String) async throws -> Int
+    /// Of the running jobs `held` (id: lease owner), those their owners must stop now: no longer theirs
+    /// (rescued, reaped) or cancelled.
+    func stopRequested(held: [Int64: String]) async throws -> Set<Int64>
 }
 
 extension JobStore {
     public var rescueInterval: Double? { nil }
+
+    public func complete(id: Int64, owner: String, outcome: JobOutcome) async throws {
+        guard outcome.artifacts.isEmpty else {
+            throw JobsError.queryFailed(store: "\(Self.self)", operation: "complete job \(id)", reason: "this store keeps no artifacts")
+        }
+        try await complete(id: id, owner: owner, result: outcome.result, enqueue: outcome.enqueue)
+    }
 }

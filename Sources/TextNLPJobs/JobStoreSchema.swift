@@ -6,5 +6,7 @@ public enum JobStoreSchema {
         "1-jobs",
         // indexes for the reaper and for counting a group's states; the state column accepts known states only
         "2-state-checks",
+        // cancel requests of running jobs; on PostgreSQL also batches and artifacts (a cluster shares nothing else)
+        "3-cluster",
     ]
 }

@@ -135,22 +135,42 @@ public final class SQLiteJobStore: JobStore {
             }
             let job = try SQLiteRows.record(row, store: path)
             let errors = job.errors + [AttemptError(attempt: job.attempt, at: t, message: message)]
-            let state: JobState = (retryAt != nil && job.attempt < job.maxAttempts) ? .retryable : .discarded
+            let state: JobState = job.cancelRequested ? .cancelled
+                : (retryAt != nil && job.attempt < job.maxAttempts) ? .retryable : .discarded
             try db.execute(sql: """
                 UPDATE jobs SET state = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ?
-                """, arguments: [state.rawValue, try SQLiteRows.encode(errors), retryAt ?? job.runAt, state == .discarded ? t : nil, id])
+                """, arguments: [state.rawValue, try SQLiteRows.encode(errors), retryAt ?? job.runAt, state.isFinal ? t : nil, id])
             return state
         }
     }
 
     public func release(id: Int64, owner: String) async throws {
+        let t = now()
         try await write("release job \(id)") { db in
             try db.execute(sql: """
-                UPDATE jobs SET state = CASE WHEN attempt > 1 THEN 'retryable' ELSE 'available' END,
+                UPDATE jobs SET state = CASE WHEN cancel_requested THEN 'cancelled' WHEN attempt > 1 THEN 'retryable' ELSE 'available' END,
+                       finished_at = CASE WHEN cancel_requested THEN ? ELSE finished_at END,
                        attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ? AND state = 'running'
-                """, arguments: [id, owner])
+                """, arguments: [t, id, owner])
+        }
+    }
+
+    public func stopRequested(held: [Int64: String]) async throws -> Set<Int64> {
+        guard !held.isEmpty else { return [] }
+        return try await read("check \(held.count) running job(s)") { db in
+            let list = held.keys.map(String.init).joined(separator: ",")
+            var stop = Set<Int64>()
+            let rows = try GRDB.Row.fetchAll(db, sql: "SELECT id, lease_owner, state, cancel_requested FROM jobs WHERE id IN (\(list))")
+            var seen = Set<Int64>()
+            for row in rows {
+                let id: Int64 = row["id"]
+                seen.insert(id)
+                let owner: String? = row["lease_owner"], state: String = row["state"], cancel: Int = row["cancel_requested"]
+                if state != "running" || owner != held[id] || cancel != 0 { stop.insert(id) }
+            }
+            return stop.union(Set(held.keys).subtracting(seen))
         }
     }
 
@@ -221,9 +241,12 @@ public final class SQLiteJobStore: JobStore {
         return try await write("cancel the jobs of \(group)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-                WHERE grp = ? AND state NOT IN ('completed', 'cancelled', 'discarded')
+                WHERE grp = ? AND state NOT IN ('completed', 'cancelled', 'discarded', 'running')
                 """, arguments: [t, group])
-            return db.changesCount
+            let waiting = db.changesCount
+            // Running jobs end as cancelled when their worker stops them (see `stopRequested`).
+            try db.execute(sql: "UPDATE jobs SET cancel_requested = 1 WHERE grp = ? AND state = 'running'", arguments: [group])
+            return waiting + db.changesCount
         }
     }
 }

@@ -48,6 +48,9 @@ enum SQLiteMigrations {
                 BEGIN SELECT RAISE(ABORT, 'unknown job state'); END;
                 """)
         }
+        m.registerMigration(JobStoreSchema.versions[2]) { db in
+            try db.execute(sql: "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 

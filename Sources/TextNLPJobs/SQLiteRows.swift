@@ -33,11 +33,11 @@ enum SQLiteRows {
         for row in rows {
             let job = try record(row, store: store)
             let errors = job.errors + [AttemptError(attempt: job.attempt, at: now, message: message)]
-            let state: JobState = job.attempt < job.maxAttempts ? .retryable : .discarded
+            let state: JobState = job.cancelRequested ? .cancelled : job.attempt < job.maxAttempts ? .retryable : .discarded
             try db.execute(sql: """
                 UPDATE jobs SET state = ?, errors = ?, run_at = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ?
-                """, arguments: [state.rawValue, encode(errors), now, state == .discarded ? now : nil, job.id])
+                """, arguments: [state.rawValue, encode(errors), now, state.isFinal ? now : nil, job.id])
         }
         return rows.count
     }
@@ -58,7 +58,7 @@ enum SQLiteRows {
             state: state, priority: row["priority"], attempt: row["attempt"],
             maxAttempts: row["max_attempts"], runAt: row["run_at"], leaseOwner: row["lease_owner"],
             leaseExpiresAt: row["lease_expires_at"], errors: errors, result: row["result"], createdAt: row["created_at"],
-            startedAt: row["started_at"], finishedAt: row["finished_at"])
+            startedAt: row["started_at"], finishedAt: row["finished_at"], cancelRequested: (row["cancel_requested"] as Int?) == 1)
     }
 
     static func encode(_ errors: [AttemptError]) throws -> String {

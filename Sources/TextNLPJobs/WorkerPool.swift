@@ -19,6 +19,8 @@ public struct WorkerPool: Sendable {
     /// How often a running job's lease is renewed: a third of the lease unless set.
     public var heartbeatSeconds: Double
     public var pollSeconds: Double
+    /// How often the pool asks the store whether a running job was cancelled or taken away.
+    public var stopCheckSeconds: Double = 0.5
     public var retry: RetryPolicy
     /// How a handler's error is handled; by default the error's own `ClassifiedFailure` disposition, else `.retry`.
     public var classify: @Sendable (any Error) -> FailureDisposition
@@ -57,11 +59,14 @@ public struct WorkerPool: Sendable {
     public func run(until done: @escaping @Sendable () async throws -> Bool) async throws {
         let reaper = Task { await reap() }
         defer { reaper.cancel() }
+        let running = RunningJobs()
+        let watcher = Task { await watch(running) }
+        defer { watcher.cancel() }
         let stopping = StopFlag()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for slot in 0..<concurrency {
-                    group.addTask { try await self.loop(slot: slot, done: done, stopping: stopping) }
+                    group.addTask { try await self.loop(slot: slot, done: done, stopping: stopping, running: running) }
                 }
                 try await group.waitForAll()
             }
@@ -86,7 +91,23 @@ public struct WorkerPool: Sendable {
         }
     }
 
-    private func loop(slot: Int, done: @escaping @Sendable () async throws -> Bool, stopping: StopFlag) async throws {
+    /// Stops the handlers of running jobs that were cancelled (a cancelled batch) or that this pool no longer
+    /// holds, within `stopCheckSeconds`: one small query for all of them.
+    private func watch(_ running: RunningJobs) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(stopCheckSeconds))
+            let held = running.held()
+            guard !held.isEmpty, !Task.isCancelled else { continue }
+            do {
+                let stop = try await store.stopRequested(held: held)
+                for id in stop { running.stop(id) }
+            } catch {
+                logger.debug("checking for cancelled jobs: \(error)")
+            }
+        }
+    }
+
+    private func loop(slot: Int, done: @escaping @Sendable () async throws -> Bool, stopping: StopFlag, running: RunningJobs) async throws {
         let me = "\(owner)/\(slot)"
         var storeTrouble = 0
         while !Task.isCancelled && !stopping.isSet {
@@ -111,7 +132,7 @@ public struct WorkerPool: Sendable {
                 await giveBack(job, owner: me, why: "stopping")
                 return
             }
-            if try await execute(job, owner: me, stopping: stopping) { throw Stopped() }
+            if try await execute(job, owner: me, stopping: stopping, running: running) { throw Stopped() }
         }
     }
 
@@ -122,13 +143,15 @@ public struct WorkerPool: Sendable {
     }
 
     /// Runs one job to its recorded end. Returns true when the pool has to stop.
-    private func execute(_ job: JobRecord, owner: String, stopping: StopFlag) async throws -> Bool {
+    private func execute(_ job: JobRecord, owner: String, stopping: StopFlag, running: RunningJobs) async throws -> Bool {
         guard let handler = handlers[job.kind] else {
             try await record(job, owner: owner, error: JobsError.noHandler(kind: job.kind, job: job.id), disposition: .discard)
             return false
         }
         let store = self.store, lease = leaseSeconds, beat = heartbeatSeconds, logger = self.logger
         let work = Task { try await handler(job) }
+        running.add(job.id, owner: owner, task: work)
+        defer { running.remove(job.id) }
         let heartbeat = Task<LeaseEnd, Never> {
             while true {
                 do { try await Task.sleep(for: .seconds(beat)) } catch { return .held }
@@ -165,7 +188,7 @@ public struct WorkerPool: Sendable {
         case .success(let result):
             // Finished work is recorded even during a stop: its output is written, and redoing it would waste it.
             do {
-                try await store.complete(id: job.id, owner: owner, result: result.result, enqueue: result.enqueue)
+                try await store.complete(id: job.id, owner: owner, outcome: result)
             } catch JobsError.leaseLost {
                 logger.warning("job \(job.key) (\(job.id)): finished after its lease was lost; another worker owns it")
                 return false
@@ -176,6 +199,12 @@ public struct WorkerPool: Sendable {
             onJobEnd(job, outcome)
             return false
         case .failure(let error):
+            if running.wasStopped(job.id) {
+                // Cancelled, or no longer this pool's: a cancelled job ends as `cancelled`, another's is left alone.
+                await giveBack(job, owner: owner, why: "its batch was cancelled or it was taken away")
+                onJobEnd(job, outcome)
+                return false
+            }
             if Task.isCancelled || stopping.isSet {
                 await giveBack(job, owner: owner, why: "stopping")
                 return false
@@ -231,4 +260,34 @@ final class StopFlag: Sendable {
             return !set
         }
     }
+}
+
+/// The handlers running in a pool, so that a cancelled job's handler can be stopped from outside.
+final class RunningJobs: Sendable {
+    private struct Entry {
+        var owner: String
+        var task: Task<JobOutcome, any Error>
+        var stopped = false
+    }
+
+    private let entries = Mutex<[Int64: Entry]>([:])
+
+    func add(_ id: Int64, owner: String, task: Task<JobOutcome, any Error>) {
+        entries.withLock { $0[id] = Entry(owner: owner, task: task) }
+    }
+
+    func remove(_ id: Int64) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+
+    func held() -> [Int64: String] { entries.withLock { $0.mapValues(\.owner) } }
+
+    func stop(_ id: Int64) {
+        let task = entries.withLock { e -> Task<JobOutcome, any Error>? in
+            guard e[id] != nil else { return nil }
+            e[id]?.stopped = true
+            return e[id]?.task
+        }
+        task?.cancel()
+    }
+
+    func wasStopped(_ id: Int64) -> Bool { entries.withLock { $0[id]?.stopped ?? false } }
 }

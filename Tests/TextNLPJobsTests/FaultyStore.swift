@@ -39,6 +39,7 @@ final class FaultyStore: JobStore {
     func stateCounts(group: String) async throws -> [JobState: Int] { try await inner.stateCounts(group: group) }
     func job(group: String, key: String) async throws -> JobRecord? { try await inner.job(group: group, key: key) }
     func cancel(group: String) async throws -> Int { try await inner.cancel(group: group) }
+    func stopRequested(held: [Int64: String]) async throws -> Set<Int64> { try await inner.stopRequested(held: held) }
 }
 
 /// Log messages kept for the tests to read.

@@ -204,4 +204,32 @@ struct JobStoreTests {
             #expect(try await store.jobs(group: "g").map(\.state) == [.completed, .cancelled])
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func aCancelledRunningJobEndsCancelledWhenItsWorkerStopsIt(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store, fixture in
+            try await store.enqueue((0..<4).map { NewJob(kind: "k", key: "j\($0)", group: "g") } + [NewJob(kind: "k", key: "other", group: "h")])
+            let held = try await store.claim(queue: "default", owner: "w", limit: 3, leaseSeconds: 30)
+            let other = try await store.claim(queue: "default", owner: "w2", limit: 2, leaseSeconds: 30)
+            #expect(held.map(\.key) == ["j0", "j1", "j2"] && other.map(\.key) == ["j3", "other"])
+            let owners = Dictionary(uniqueKeysWithValues: (held + other).map { ($0.id, $0.leaseOwner ?? "") })
+            #expect(try await store.stopRequested(held: owners).isEmpty)
+            // A job held under another owner's name is reported as not this one's.
+            #expect(try await store.stopRequested(held: [held[0].id: "w2"]) == [held[0].id])
+
+            #expect(try await store.cancel(group: "g") == 4)
+            #expect(try await store.stopRequested(held: owners) == Set((held + [other[0]]).map(\.id)))
+            let running = try await store.jobs(group: "g").filter { $0.state == .running }
+            #expect(running.count == 4 && running.allSatisfy(\.cancelRequested))
+            // Given back, failed, finished: cancelled, cancelled, completed; the other group is untouched.
+            try await store.release(id: held[0].id, owner: "w")
+            #expect(try await store.fail(id: held[1].id, owner: "w", message: "stopped", retryAt: 0) == .cancelled)
+            try await store.complete(id: held[2].id, owner: "w", result: nil, enqueue: [])
+            try await store.release(id: other[0].id, owner: "w2")
+            #expect(try await store.jobs(group: "g").map(\.state) == [.cancelled, .cancelled, .completed, .cancelled])
+            #expect(try await store.claim(queue: "default", owner: "w", limit: 5, leaseSeconds: 30).isEmpty)
+            #expect(try await store.job(group: "h", key: "other")?.state == .running)
+            #expect(try await store.stopRequested(held: [other[1].id: "w2"]).isEmpty)
+        }
+    }
 }

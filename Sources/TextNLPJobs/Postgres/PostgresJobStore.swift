@@ -129,7 +129,11 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func complete(id: Int64, owner: String, result: String?, enqueue: [NewJob]) async throws {
-        let now = self.now
+        try await complete(id: id, owner: owner, outcome: JobOutcome(result: result, enqueue: enqueue))
+    }
+
+    public func complete(id: Int64, owner: String, outcome: JobOutcome) async throws {
+        let now = self.now, result = outcome.result, enqueue = outcome.enqueue, artifacts = outcome.artifacts
         try await transaction("complete job \(id)") { c, logger in
             let rows = try await c.query("""
                 UPDATE textnlp_jobs SET state = 'completed', result = \(result), finished_at = \(unescaped: now),
@@ -137,6 +141,12 @@ public final class PostgresJobStore: JobStore {
                 WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING id
                 """, logger: logger)
             guard try await PostgresRows.count(rows) == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }
+            if !artifacts.isEmpty {
+                let group = try await PostgresRows.strings(c.query("SELECT grp FROM textnlp_jobs WHERE id = \(id)", logger: logger))[0]
+                for artifact in artifacts {
+                    try await PostgresArtifacts.replace(group: group, name: artifact.name, bytes: artifact.bytes, now: now, on: c, logger: logger)
+                }
+            }
             if try await Self.insert(enqueue, now: now, on: c, logger: logger) > 0 {
                 for queue in Set(enqueue.map(\.queue)) {
                     try await c.query("SELECT pg_notify(\(PostgresPresence.channel), \(queue))", logger: logger)
@@ -153,10 +163,10 @@ public final class PostgresJobStore: JobStore {
             let retryable = retry == nil ? "false" : "attempt < max_attempts"
             let rows = try await c.query("""
                 UPDATE textnlp_jobs SET
-                    state = CASE WHEN \(unescaped: retryable) THEN 'retryable' ELSE 'discarded' END,
+                    state = CASE WHEN cancel_requested THEN 'cancelled' WHEN \(unescaped: retryable) THEN 'retryable' ELSE 'discarded' END,
                     errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', \(unescaped: now), 'message', \(message)::text)),
                     run_at = \(unescaped: retry ?? "run_at"),
-                    finished_at = CASE WHEN \(unescaped: retryable) THEN NULL ELSE \(unescaped: now) END,
+                    finished_at = CASE WHEN \(unescaped: retryable) AND NOT cancel_requested THEN NULL ELSE \(unescaped: now) END,
                     lease_owner = NULL, lease_expires_at = NULL, worker = NULL
                 WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING state
                 """, logger: logger)
@@ -169,9 +179,12 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func release(id: Int64, owner: String) async throws {
+        let now = self.now
         try await transaction("release job \(id)") { c, logger in
             try await c.query("""
-                UPDATE textnlp_jobs SET state = CASE WHEN attempt > 1 THEN 'retryable' ELSE 'available' END,
+                UPDATE textnlp_jobs SET
+                       state = CASE WHEN cancel_requested THEN 'cancelled' WHEN attempt > 1 THEN 'retryable' ELSE 'available' END,
+                       finished_at = CASE WHEN cancel_requested THEN \(unescaped: now) ELSE finished_at END,
                        attempt = attempt - 1, lease_owner = NULL, lease_expires_at = NULL, worker = NULL
                 WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running'
                 """, logger: logger)
@@ -193,12 +206,12 @@ public final class PostgresJobStore: JobStore {
                            OR (j.worker IS NOT NULL AND NOT \(unescaped: PostgresPresence.holdsLock("j.worker"))))
                     FOR UPDATE OF j SKIP LOCKED)
                 UPDATE textnlp_jobs j SET
-                    state = CASE WHEN j.attempt < j.max_attempts THEN 'retryable' ELSE 'discarded' END,
+                    state = CASE WHEN j.cancel_requested THEN 'cancelled' WHEN j.attempt < j.max_attempts THEN 'retryable' ELSE 'discarded' END,
                     errors = j.errors || jsonb_build_array(jsonb_build_object('attempt', j.attempt, 'at', \(unescaped: now), 'message',
                         CASE WHEN lost.expired THEN 'lease expired (the worker stopped heartbeating)'
                              ELSE 'rescued: worker ' || lost.worker || '''s database session ended' END)),
                     run_at = \(unescaped: now),
-                    finished_at = CASE WHEN j.attempt < j.max_attempts THEN NULL ELSE \(unescaped: now) END,
+                    finished_at = CASE WHEN j.attempt < j.max_attempts AND NOT j.cancel_requested THEN NULL ELSE \(unescaped: now) END,
                     lease_owner = NULL, lease_expires_at = NULL, worker = NULL
                 FROM lost WHERE j.id = lost.id RETURNING j.queue
                 """, logger: logger)
@@ -274,11 +287,31 @@ public final class PostgresJobStore: JobStore {
     public func cancel(group: String) async throws -> Int {
         let now = self.now
         return try await transaction("cancel the jobs of \(group)") { c, logger in
-            let rows = try await c.query("""
+            let waiting = try await PostgresRows.count(c.query("""
                 UPDATE textnlp_jobs SET state = 'cancelled', finished_at = \(unescaped: now), lease_owner = NULL, lease_expires_at = NULL, worker = NULL
-                WHERE grp = \(group) AND state NOT IN ('completed', 'cancelled', 'discarded') RETURNING id
-                """, logger: logger)
-            return try await PostgresRows.count(rows)
+                WHERE grp = \(group) AND state NOT IN ('completed', 'cancelled', 'discarded', 'running') RETURNING id
+                """, logger: logger))
+            // Running jobs end as cancelled when their workers stop them; they look twice a second.
+            let running = try await PostgresRows.count(c.query("""
+                UPDATE textnlp_jobs SET cancel_requested = true WHERE grp = \(group) AND state = 'running' RETURNING id
+                """, logger: logger))
+            return waiting + running
+        }
+    }
+
+    public func stopRequested(held: [Int64: String]) async throws -> Set<Int64> {
+        guard !held.isEmpty else { return [] }
+        let ids = Array(held.keys), owners = ids.map { held[$0] ?? "" }
+        return try await transaction("check \(held.count) running job(s)") { c, logger in
+            var mine = Set<Int64>()
+            for try await id in try await c.query("""
+                SELECT j.id FROM textnlp_jobs j JOIN unnest(\(ids)::bigint[], \(owners)::text[]) AS h(id, owner)
+                  ON j.id = h.id AND j.lease_owner = h.owner
+                WHERE j.state = 'running' AND NOT j.cancel_requested
+                """, logger: logger).decode(Int64.self) {
+                mine.insert(id)
+            }
+            return Set(ids).subtracting(mine)
         }
     }
 

@@ -67,6 +67,45 @@ enum PostgresMigrations {
             "CREATE INDEX textnlp_jobs_finished ON textnlp_jobs (finished_at) WHERE finished_at IS NOT NULL",
             "ALTER TABLE textnlp_jobs ADD CONSTRAINT textnlp_jobs_known_state CHECK (state IN (\(states)))",
         ]),
+        (JobStoreSchema.versions[2], [
+            // A running job whose batch was cancelled keeps running until its worker stops it (within a second).
+            "ALTER TABLE textnlp_jobs ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE textnlp_batches (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                idempotency_key text UNIQUE,
+                queue text NOT NULL,
+                model text,
+                spec_sha256 text NOT NULL,
+                created_at double precision NOT NULL,
+                cancel_requested_at double precision,
+                finished_at double precision
+            )
+            """,
+            "CREATE INDEX textnlp_batches_created ON textnlp_batches (created_at, id)",
+            "CREATE INDEX textnlp_batches_finished ON textnlp_batches (finished_at) WHERE finished_at IS NOT NULL",
+            // An artifact is its chunks (at most 1 MiB each) and one row that says it is whole.
+            """
+            CREATE TABLE textnlp_artifacts (
+                grp text NOT NULL,
+                name text NOT NULL,
+                bytes bigint NOT NULL,
+                chunks integer NOT NULL,
+                created_at double precision NOT NULL,
+                PRIMARY KEY (grp, name)
+            )
+            """,
+            """
+            CREATE TABLE textnlp_artifact_chunks (
+                grp text NOT NULL,
+                name text NOT NULL,
+                seq integer NOT NULL,
+                data bytea NOT NULL,
+                PRIMARY KEY (grp, name, seq)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the versions this store lacks; refuses a store with versions this build does not know.

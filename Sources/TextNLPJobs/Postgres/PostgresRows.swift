@@ -5,7 +5,7 @@ import PostgresNIO
 enum PostgresRows {
     static func columns(_ t: String) -> String {
         ["id", "queue", "kind", "key", "grp", "payload", "state", "priority", "attempt", "max_attempts", "run_at",
-         "lease_owner", "lease_expires_at", "errors::text AS errors", "result", "created_at", "started_at", "finished_at"]
+         "lease_owner", "lease_expires_at", "errors::text AS errors", "result", "created_at", "started_at", "finished_at", "cancel_requested"]
             .map { "\(t).\($0)" }.joined(separator: ", ")
     }
 
@@ -31,7 +31,8 @@ enum PostgresRows {
                 maxAttempts: Int(try r["max_attempts"].decode(Int32.self)), runAt: try r["run_at"].decode(Double.self),
                 leaseOwner: try r["lease_owner"].decode(String?.self), leaseExpiresAt: try r["lease_expires_at"].decode(Double?.self),
                 errors: errors, result: try r["result"].decode(String?.self), createdAt: try r["created_at"].decode(Double.self),
-                startedAt: try r["started_at"].decode(Double?.self), finishedAt: try r["finished_at"].decode(Double?.self)))
+                startedAt: try r["started_at"].decode(Double?.self), finishedAt: try r["finished_at"].decode(Double?.self),
+                cancelRequested: try r["cancel_requested"].decode(Bool.self)))
         }
         return records
     }
