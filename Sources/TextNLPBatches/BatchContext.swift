@@ -11,13 +11,17 @@ public final class BatchContext: Sendable {
     public let outputs: OutputPaths
     public let model: ModelSession?
     public let progress: BatchProgress
+    /// Where the batch's files live: files for the embedded store, the database for a cluster.
+    public let artifacts: any ArtifactStore
 
-    public init(spec: PipelineSpec, layout: BatchLayout, outputs: OutputPaths, model: ModelSession?, progress: BatchProgress) {
+    public init(spec: PipelineSpec, layout: BatchLayout, outputs: OutputPaths, model: ModelSession?, progress: BatchProgress,
+                artifacts: any ArtifactStore = LocalArtifactStore()) {
         self.spec = spec
         self.layout = layout
         self.outputs = outputs
         self.model = model
         self.progress = progress
+        self.artifacts = artifacts
     }
 
     /// The generator for the generate stages.

@@ -12,23 +12,28 @@ struct FinalizeJob {
         let spec = context.spec
         let layout = context.layout
         let outputs = context.outputs
-        let summary = try IngestJob.summary(layout)
-        let stats = try (0..<summary.shards).map { try ShardStats.read(layout.partStats($0)) }
+        let artifacts = context.artifacts
+        let summary = try await IngestJob.summary(layout, from: artifacts)
+        var stats: [ShardStats] = []
+        for n in 0..<summary.shards { stats.append(try await ShardStats.read(layout.partStats(n), from: artifacts)) }
 
         // The dataset: every part in shard order. With no shard at all, one empty frame (and the CSV header).
         var partPaths = (0..<summary.shards).map(layout.part)
         if partPaths.isEmpty {
             let empty = layout.file("parts/empty.data.zst")
-            try AtomicFile.write(to: empty) { handle in
+            try await artifacts.write(empty) { handle in
                 let writer = try ZstdWriter(handle: handle, path: empty, level: context.zstdLevel)
                 if let header = RecordEncoder(format: spec.export.format, columns: spec.csvColumns).header { try writer.write(header) }
                 try writer.finish()
             }
             partPaths = [empty]
         }
-        let data = try Concatenation.write(partPaths, to: outputs.data)
-        let errorParts = [layout.ingestErrors] + (0..<summary.shards).map(layout.partErrors)
-        let errors = try Concatenation.write(errorParts.filter { FileManager.default.fileExists(atPath: $0) }, to: outputs.errors)
+        let data = try await artifacts.concatenate(partPaths, to: outputs.data)
+        var errorParts: [String] = []
+        for path in [layout.ingestErrors] + (0..<summary.shards).map(layout.partErrors) where try await artifacts.exists(path) {
+            errorParts.append(path)
+        }
+        let errors = try await artifacts.concatenate(errorParts, to: outputs.errors)
 
         // Corpus metrics and gates, per validate stage.
         let samples = stats.flatMap(\.samples).map(MetricSample.init)
@@ -47,10 +52,10 @@ struct FinalizeJob {
             spec: spec, batchID: layout.batchID, ingest: summary, stats: stats, data: data, errors: errors,
             evaluations: evaluations, gates: gates, jobs: jobs, outputs: outputs, model: context.model,
             status: failed.isEmpty ? "completed" : "failed")
-        try AtomicFile.write(to: outputs.manifest, bytes: Array(JSONWriter.pretty(try facts.manifest()).utf8))
+        try await artifacts.write(outputs.manifest, bytes: Array(JSONWriter.pretty(try facts.manifest()).utf8))
         let report = facts.report()
-        try AtomicFile.write(to: outputs.reportJSON, bytes: Array(JSONWriter.pretty(report).utf8))
-        try AtomicFile.write(to: outputs.reportHTML, bytes: Array(ReportHTML.render(report).utf8))
+        try await artifacts.write(outputs.reportJSON, bytes: Array(JSONWriter.pretty(report).utf8))
+        try await artifacts.write(outputs.reportHTML, bytes: Array(ReportHTML.render(report).utf8))
         if !failed.isEmpty {
             throw PipelineError.gateFailed(gates: failed.map { "\($0.label) (value \(JSONWriter.number($0.value ?? 0)))" })
         }
@@ -59,11 +64,11 @@ struct FinalizeJob {
 }
 
 /// Writes files one after another into one file, atomically, and returns its size, SHA-256 and line count.
-enum Concatenation {
-    struct Written {
-        var path: String
-        var bytes: Int
-        var sha256: String
+public enum Concatenation {
+    public struct Written: Sendable {
+        public var path: String
+        public var bytes: Int
+        public var sha256: String
     }
 
     static func write(_ parts: [String], to path: String) throws -> Written {

@@ -17,18 +17,20 @@ struct IngestJob {
     func run(_ job: JobRecord) async throws -> JobOutcome {
         let spec = context.spec
         let layout = context.layout
+        let artifacts = context.artifacts
         var shards = 0
         var buffer: [String] = []
         func flush() throws {
             guard !buffer.isEmpty else { return }
             let text = buffer.joined(separator: "\n") + "\n"
-            try AtomicFile.write(to: layout.inputShard(shards), bytes: Array(text.utf8))
+            try AtomicFile.write(to: artifacts.workPath(layout.inputShard(shards)), bytes: Array(text.utf8))
             shards += 1
             buffer.removeAll(keepingCapacity: true)
         }
         var summary = IngestSummary()
-        try AtomicFile.write(to: layout.ingestErrors) { handle in
-                let errors = try ZstdWriter(handle: handle, path: layout.ingestErrors, level: context.zstdLevel ?? 3)
+        let errorsPath = artifacts.workPath(layout.ingestErrors)
+        try AtomicFile.write(to: errorsPath) { handle in
+                let errors = try ZstdWriter(handle: handle, path: errorsPath, level: context.zstdLevel ?? 3)
                 var emitted = 0
                 summary = try Ingestor.run(spec.ingest, seed: spec.seed, emit: { row in
                     emitted += 1
@@ -41,8 +43,10 @@ struct IngestJob {
                 try flush()
                 try errors.finish()
             }
+        for n in 0..<shards { try await artifacts.publish(layout.inputShard(n)) }
+        try await artifacts.publish(layout.ingestErrors)
         let record = Summary(read: summary.read, rows: summary.rows, bad: summary.bad, shards: shards)
-        try AtomicFile.write(to: layout.ingestSummary, bytes: Array(try JSONEncoder().encode(record)))
+        try await artifacts.write(layout.ingestSummary, bytes: Array(try JSONEncoder().encode(record)))
         context.progress.ingested(rows: summary.rows, bad: summary.bad, shards: shards)
         let group = job.group
         var jobs = (0..<shards).map { n in
@@ -53,6 +57,17 @@ struct IngestJob {
                            maxAttempts: spec.execution.maxAttempts, dependsOn: jobs.map(\.key)))
         let result = "{\"rows\":\(summary.rows),\"bad\":\(summary.bad),\"shards\":\(shards)}"
         return JobOutcome(result: result, enqueue: jobs)
+    }
+
+    static func summary(_ layout: BatchLayout, from artifacts: any ArtifactStore) async throws -> Summary {
+        guard let bytes = try await artifacts.read(layout.ingestSummary) else {
+            throw PipelineError.io(path: layout.ingestSummary, reason: "the ingest summary is missing")
+        }
+        do {
+            return try JSONDecoder().decode(Summary.self, from: Data(bytes))
+        } catch {
+            throw PipelineError.io(path: layout.ingestSummary, reason: "cannot read the ingest summary (\(error))")
+        }
     }
 
     static func summary(_ layout: BatchLayout) throws -> Summary {

@@ -17,13 +17,14 @@ struct ShardJob {
         }
         let shard = Int(number)
         let layout = context.layout
-        if let done = committed(shard) {
+        let artifacts = context.artifacts
+        if !artifacts.commitsWithCompletion, let done = committed(shard) {
             context.progress.shardDone(rowsIn: done.rowsIn, dropped: done.dropped, generatedRows: 0)
             return outcome(done)
         }
         var stats = ShardStats(shard: shard)
         stats.started = Date().timeIntervalSince1970
-        let rows = try readShard(layout.inputShard(shard))
+        let rows = try readShard(layout.inputShard(shard), bytes: try await artifacts.read(layout.inputShard(shard)))
         stats.rowsIn = rows.count
         let progress = context.progress
         let context = self.context
@@ -40,12 +41,19 @@ struct ShardJob {
         stats.requests = out.stats.usage.requests
         stats.completionLengths = out.stats.completionLengths
         stats.samples = out.stats.samples.map(\.stored)
-        try writePart(shard: shard, rows: out.rows)
-        try writeErrors(shard: shard, errors: out.errors)
+        var staged: [JobArtifact] = []
+        if let part = try await writePart(shard: shard, rows: out.rows) { staged.append(part) }
+        if let errors = try await writeErrors(shard: shard, errors: out.errors) { staged.append(errors) }
         stats.finished = Date().timeIntervalSince1970
-        try stats.write(to: layout.partStats(shard))
+        // Last: once the statistics exist (or the completion commits), the shard's output is final.
+        let encoded = try stats.encoded()
+        if let statsArtifact = try await artifacts.staged(layout.partStats(shard), { try $0.write(contentsOf: encoded) }) {
+            staged.append(statsArtifact)
+        }
         progress.shardDone(rowsIn: stats.rowsIn, dropped: out.errors.count, generatedRows: Double(out.stats.generatedRows))
-        return outcome(stats)
+        var result = outcome(stats)
+        result.artifacts = staged
+        return result
     }
 
     private func outcome(_ stats: ShardStats) -> JobOutcome {
@@ -60,8 +68,8 @@ struct ShardJob {
         return stats
     }
 
-    private func readShard(_ path: String) throws -> [Row] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    private func readShard(_ path: String, bytes: [UInt8]?) throws -> [Row] {
+        guard let data = bytes else {
             throw PipelineError.io(path: path, reason: "the input shard is missing")
         }
         var rows: [Row] = []
@@ -75,11 +83,11 @@ struct ShardJob {
         return rows
     }
 
-    private func writePart(shard: Int, rows: [Row]) throws {
+    private func writePart(shard: Int, rows: [Row]) async throws -> JobArtifact? {
         let spec = context.spec
         let encoder = RecordEncoder(format: spec.export.format, columns: spec.csvColumns)
         let path = context.layout.part(shard)
-        try AtomicFile.write(to: path) { handle in
+        return try await context.artifacts.staged(path) { handle in
             let writer = try ZstdWriter(handle: handle, path: path, level: context.zstdLevel, workers: spec.export.zstdWorkers)
             if shard == 0, let header = encoder.header { try writer.write(header) }
             for row in rows { try writer.write(encoder.line(row.record)) }
@@ -87,13 +95,14 @@ struct ShardJob {
         }
     }
 
-    private func writeErrors(shard: Int, errors: [RowError]) throws {
+    private func writeErrors(shard: Int, errors: [RowError]) async throws -> JobArtifact? {
         let path = context.layout.partErrors(shard)
         guard !errors.isEmpty else {
-            try? FileManager.default.removeItem(atPath: path)
-            return
+            // Only the local store can hold one from an earlier attempt; in the others a part's files commit together.
+            if !context.artifacts.commitsWithCompletion { try? FileManager.default.removeItem(atPath: path) }
+            return nil
         }
-        try AtomicFile.write(to: path) { handle in
+        return try await context.artifacts.staged(path) { handle in
             let writer = try ZstdWriter(handle: handle, path: path, level: context.zstdLevel ?? 3)
             for e in errors { try writer.write(JSONWriter.string(e.json) + "\n") }
             try writer.finish()

@@ -28,16 +28,24 @@ public struct ShardStats: Codable, Sendable, Equatable {
 
     public init(shard: Int) { self.shard = shard }
 
-    func write(to path: String) throws {
+    func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(self)
-        try AtomicFile.write(to: path, bytes: Array(data))
+        return Array(try encoder.encode(self))
     }
 
     static func read(_ path: String) throws -> ShardStats {
         do {
             return try JSONDecoder().decode(ShardStats.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw PipelineError.io(path: path, reason: "cannot read shard statistics (\(error))")
+        }
+    }
+
+    static func read(_ path: String, from artifacts: any ArtifactStore) async throws -> ShardStats {
+        guard let bytes = try await artifacts.read(path) else { throw PipelineError.io(path: path, reason: "shard statistics are missing") }
+        do {
+            return try JSONDecoder().decode(ShardStats.self, from: Data(bytes))
         } catch {
             throw PipelineError.io(path: path, reason: "cannot read shard statistics (\(error))")
         }
