@@ -80,7 +80,11 @@ let package = Package(
             ]
         ),
         // What the test targets share: child processes without Foundation's Process, work off the shared pool.
-        .target(name: "TextNLPTestSupport", path: "Tests/TextNLPTestSupport"),
+        .target(
+            name: "TextNLPTestSupport",
+            dependencies: ["TextNLPJobs", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/TextNLPTestSupport"
+        ),
         .testTarget(
             name: "TextNLPInferenceTests",
             dependencies: ["TextNLPInference", "TextNLPTestSupport"],

@@ -69,6 +69,7 @@ public struct JobRecord: Sendable, Equatable {
     public var attempt: Int
     public var maxAttempts: Int
     public var runAt: Double
+    /// The owner of the running attempt's lease; a completed job keeps the owner that completed it.
     public var leaseOwner: String?
     public var leaseExpiresAt: Double?
     public var errors: [AttemptError]

@@ -53,10 +53,17 @@ public protocol JobStore: Sendable {
     /// Of the running jobs `held` (id: lease owner), those their owners must stop now: no longer theirs
     /// (rescued, reaped) or cancelled.
     func stopRequested(held: [Int64: String]) async throws -> Set<Int64>
+    /// The sleep of an idle worker after a claim that found nothing: at most `seconds`, less when the store
+    /// hears of new work in one of `queues` (PostgreSQL: LISTEN/NOTIFY). Returns early when cancelled.
+    func waitForWork(queues: [String], seconds: Double) async
 }
 
 extension JobStore {
     public var rescueInterval: Double? { nil }
+
+    public func waitForWork(queues: [String], seconds: Double) async {
+        try? await Task.sleep(for: .seconds(seconds))
+    }
 
     public func complete(id: Int64, owner: String, outcome: JobOutcome) async throws {
         guard outcome.artifacts.isEmpty else {

@@ -117,7 +117,7 @@ public final class SQLiteJobStore: JobStore {
         let t = now()
         try await write("complete job \(id)") { db in
             try db.execute(sql: """
-                UPDATE jobs SET state = 'completed', result = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                UPDATE jobs SET state = 'completed', result = ?, finished_at = ?, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ? AND state = 'running'
                 """, arguments: [result, t, id, owner])
             guard db.changesCount == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }

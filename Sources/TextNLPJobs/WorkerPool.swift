@@ -11,7 +11,8 @@ import Synchronization
 /// nothing is left `running` when `run` returns.
 public struct WorkerPool: Sendable {
     public var store: any JobStore
-    public var queue: String
+    /// The queues claimed from, in order: a job of the first is taken before one of the second.
+    public var queues: [String]
     public var owner: String
     public var handlers: [String: JobHandler]
     public var concurrency: Int
@@ -21,6 +22,9 @@ public struct WorkerPool: Sendable {
     public var pollSeconds: Double
     /// How often the pool asks the store whether a running job was cancelled or taken away.
     public var stopCheckSeconds: Double = 0.5
+    /// Claims that fail in a row (the store away) before the pool gives up; nil: wait for the store forever,
+    /// with backoff up to 5 s, logging each failure (a cluster worker).
+    public var storeFailureLimit: Int? = 8
     public var retry: RetryPolicy
     /// How a handler's error is handled; by default the error's own `ClassifiedFailure` disposition, else `.retry`.
     public var classify: @Sendable (any Error) -> FailureDisposition
@@ -34,7 +38,7 @@ public struct WorkerPool: Sendable {
                 logger: Logger = Logger(label: "textnlp.jobs"),
                 onJobEnd: @escaping @Sendable (JobRecord, Result<JobOutcome, any Error>) -> Void = { _, _ in }) {
         self.store = store
-        self.queue = queue
+        queues = [queue]
         self.owner = owner
         self.handlers = handlers
         self.concurrency = concurrency
@@ -111,20 +115,26 @@ public struct WorkerPool: Sendable {
         let me = "\(owner)/\(slot)"
         var storeTrouble = 0
         while !Task.isCancelled && !stopping.isSet {
-            let claimed: [JobRecord]
+            var claimed: [JobRecord] = []
             do {
-                claimed = try await store.claim(queue: queue, owner: me, limit: 1, leaseSeconds: leaseSeconds)
+                for queue in queues {
+                    claimed = try await store.claim(queue: queue, owner: me, limit: 1, leaseSeconds: leaseSeconds)
+                    if !claimed.isEmpty { break }
+                }
+                if storeTrouble > 0 { logger.notice("the job store answers again; claiming") }
                 storeTrouble = 0
-            } catch let error as JobsError where error.isTransient && storeTrouble < 8 {
-                // A busy or briefly lost store: back off and claim again; after 8 failures in a row, give up.
+            } catch let error as JobsError where error.isTransient && storeTrouble < (storeFailureLimit ?? .max) {
+                // A busy or lost store: back off and claim again; after `storeFailureLimit` failures in a row, give up.
                 storeTrouble += 1
-                logger.warning("claim: \(error)")
-                try? await Task.sleep(for: .seconds(retry.delay(afterAttempt: storeTrouble)))
+                let wait = storeFailureLimit == nil ? min(5, 0.25 * pow(2, Double(min(storeTrouble, 10) - 1)))
+                    : retry.delay(afterAttempt: storeTrouble)
+                logger.warning("claim failed (\(storeTrouble) in a row), trying again in \(String(format: "%.2f", wait)) s: \(error)")
+                try? await Task.sleep(for: .seconds(wait))
                 continue
             }
             guard let job = claimed.first else {
                 if try await done() { return }
-                try? await Task.sleep(for: .seconds(pollSeconds))
+                await store.waitForWork(queues: queues, seconds: pollSeconds)
                 continue
             }
             if Task.isCancelled || stopping.isSet {

@@ -63,6 +63,9 @@ struct JobStoreTests {
             try await store.complete(id: shards[0].id, owner: "w", result: nil, enqueue: [])
             #expect(try await store.claim(queue: "default", owner: "w", limit: 10, leaseSeconds: 30).isEmpty)
             try await store.complete(id: shards[1].id, owner: "w", result: "{}", enqueue: [])
+            // A completed job keeps the worker that completed it; its lease is gone.
+            let done = try #require(try await store.job(group: "g", key: "s2"))
+            #expect(done.state == .completed && done.leaseOwner == "w" && done.leaseExpiresAt == nil)
             #expect(try await store.claim(queue: "default", owner: "w", limit: 10, leaseSeconds: 30).map(\.key) == ["final"])
             await #expect(throws: JobsError.unknownDependency(group: "g", key: "x", dependency: "nope")) {
                 try await store.enqueue([NewJob(kind: "f", key: "x", group: "g", dependsOn: ["nope"])])

@@ -1,6 +1,8 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
+import TextNLPTestSupport
 @testable import TextNLPJobs
 
 /// What only the PostgreSQL store does: migrations shared by workers starting together, a schema from a
@@ -69,6 +71,68 @@ struct PostgresStoreTests {
             #expect(Set(again.map(\.key)) == ["a", "b"] && again.first { $0.key == "a" }?.attempt == 2)
             await doomed.close()
             await survivor.close()
+        }
+    }
+
+    /// Runs a pool of `store` on queue "q" until `expected` jobs completed (or `seconds` passed) while `feed`
+    /// enqueues through another store; returns how many completed and when each did.
+    static func work(_ store: PostgresJobStore, pollSeconds: Double, expected: Int, seconds: Double,
+                     feed: @escaping @Sendable () async throws -> Void) async throws -> [Date] {
+        let done = Mutex<[Date]>([])
+        let pool = WorkerPool(store: store, queue: "q", owner: "w", handlers: ["k": { _ in
+            done.withLock { $0.append(Date()) }
+            return JobOutcome()
+        }], concurrency: 2, pollSeconds: pollSeconds)
+        let running = Task { try await pool.run(until: { false }) }
+        try await feed()
+        let deadline = Date().addingTimeInterval(seconds)
+        while done.withLock({ $0.count }) < expected && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        running.cancel()
+        try await running.value
+        return done.withLock { $0 }
+    }
+
+    @Test func idleWorkersWakeOnNotificationsNotOnTheirPoll() async throws {
+        guard TestDatabase.available("wake-up on NOTIFY") else { return }
+        try await TestDatabase.withDatabase { url in
+            let worker = try await PostgresJobStore.connect(url: url, name: "worker")
+            let submitter = try await PostgresJobStore.connect(url: url, name: "submitter")
+            let enqueued = Mutex<[Date]>([])
+            // The pool polls every 30 s: only a notification can bring each job in much sooner.
+            let done = try await Self.work(worker, pollSeconds: 30, expected: 3, seconds: 25) {
+                for i in 0..<3 {
+                    try await Task.sleep(for: .milliseconds(400))
+                    enqueued.withLock { $0.append(Date()) }
+                    try await submitter.enqueue([NewJob(kind: "k", key: "j\(i)", group: "g", queue: "q")])
+                }
+            }
+            let latencies = zip(enqueued.withLock { $0 }, done).map { $1.timeIntervalSince($0) }
+            print("NOTIFY: idle workers picked up new jobs after \(latencies.map { String(format: "%.3f", $0) }.joined(separator: ", ")) s (poll 30 s)")
+            #expect(done.count == 3)
+            #expect(latencies.allSatisfy { $0 < 10 }, "\(latencies)")
+            await submitter.close()
+            await worker.close()
+        }
+    }
+
+    @Test func workStillFlowsWhenEveryNotificationIsDropped() async throws {
+        guard TestDatabase.available("polling without NOTIFY") else { return }
+        try await TestDatabase.withDatabase { url in
+            let deaf = try await PostgresJobStore.connect(url: url, name: "deaf", listens: false)
+            let submitter = try await PostgresJobStore.connect(url: url, name: "submitter")
+            let done = try await Self.work(deaf, pollSeconds: 0.2, expected: 20, seconds: 60) {
+                for round in 0..<4 {
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await submitter.enqueue((0..<5).map { NewJob(kind: "k", key: "r\(round)-\($0)", group: "g", queue: "q") })
+                }
+            }
+            #expect(done.count == 20)
+            let states = try await submitter.stateCounts(group: "g")
+            #expect(states == [.completed: 20], "\(states)")
+            await submitter.close()
+            await deaf.close()
         }
     }
 

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Synchronization
 import Testing
+import TextNLPTestSupport
 @testable import TextNLPJobs
 
 /// The stores the contract suite runs against.
@@ -17,48 +18,13 @@ struct StoreFixture: Sendable {
     let open: @Sendable () async throws -> any JobStore
 }
 
-/// `DATABASE_URL`, the server the PostgreSQL tests use (scripts/pg-test-server starts one; CI always does).
-enum TestDatabase {
-    static var url: String? { ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
-
+extension TestDatabase {
     /// Whether a PostgreSQL test can run; outside CI without a server it is skipped with a printed reason, in
     /// CI it fails.
     static func available(_ test: String) -> Bool {
-        if url != nil { return true }
-        if ProcessInfo.processInfo.environment["CI"] == "true" {
-            Issue.record("DATABASE_URL is not set: CI must run the PostgreSQL tests (.ci/run starts a server)")
-        } else {
-            print("skipped \(test) on PostgreSQL: DATABASE_URL is not set (scripts/pg-test-server start prints one)")
-        }
+        guard let (reason, isFailure) = unavailable(test) else { return true }
+        if isFailure { Issue.record(Comment(rawValue: reason)) } else { print(reason) }
         return false
-    }
-
-    /// A fresh database on the server of `DATABASE_URL`, dropped after `body`.
-    static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
-        guard let base = url, var components = URLComponents(string: base) else { throw CocoaError(.featureUnsupported) }
-        let name = "textnlp_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        try await admin("CREATE DATABASE \(name)")
-        components.path = "/" + name
-        do {
-            let result = try await body(components.string ?? base)
-            try await admin("DROP DATABASE \(name) WITH (FORCE)")
-            return result
-        } catch {
-            try? await admin("DROP DATABASE \(name) WITH (FORCE)")
-            throw error
-        }
-    }
-
-    /// One statement on the database of `DATABASE_URL`, outside any transaction.
-    static func admin(_ sql: String) async throws {
-        guard let base = url else { return }
-        let location = try PostgresLocation(url: base)
-        let client = PostgresClient(configuration: location.clientConfiguration)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: sql))
-        }
     }
 }
 

@@ -13,27 +13,41 @@ public final class PostgresJobStore: JobStore {
     let client: PostgresClient
     let logger: Logger
     private let runTask: Task<Void, Never>
+    /// Finishes as the run task enters `client.run()`, which marks the pool running before it suspends.
+    private let running: AsyncStream<Void>
     let presence: PostgresPresence
+    /// Hears of new work (LISTEN/NOTIFY); nil when the store was opened deaf (a test that drops every notification).
+    private let listener: PostgresListener?
     /// A fixed clock for the tests (epoch seconds); nil: the server's.
     private let fixedNow: (@Sendable () -> Double)?
 
     public var description: String { location.description }
     public var rescueInterval: Double? { 1 }
 
-    /// Connects, migrates and registers this process as a worker.
+    /// Connects, migrates and registers this process as a worker. `listens: false` ignores every
+    /// notification of new work: idle workers then find it by polling alone.
     public static func connect(url: String, name: String = "textnlp", logger: Logger = Logger(label: "textnlp.jobs"),
-                               now: (@Sendable () -> Double)? = nil) async throws -> PostgresJobStore {
+                               now: (@Sendable () -> Double)? = nil, listens: Bool = true) async throws -> PostgresJobStore {
         let location = try PostgresLocation(url: url)
-        // One direct connection first: the pool would wait for the server, this says why it cannot be reached.
+        // One direct connection first, which migrates: the pool would wait for the server, this says why it
+        // cannot be reached.
+        let probe: PostgresConnection
         do {
-            let probe = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
-            try await probe.close()
+            probe = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)
         } catch {
             throw PostgresFailure.classify(error, store: location.description, operation: "connect")
         }
-        let store = PostgresJobStore(location: location, name: name, logger: logger, now: now)
         do {
-            try await PostgresMigrations.migrate(store.client, store: location.description, logger: logger)
+            try await PostgresMigrations.migrate(probe, store: location.description, logger: logger)
+            try await probe.close()
+        } catch {
+            try? await probe.close()
+            throw PostgresFailure.classify(error, store: location.description, operation: "migrate")
+        }
+        let store = PostgresJobStore(location: location, name: name, logger: logger, now: now, listens: listens)
+        for await _ in store.running {}
+        store.listener?.start()
+        do {
             try await store.presence.start()
         } catch {
             await store.close()
@@ -42,21 +56,36 @@ public final class PostgresJobStore: JobStore {
         return store
     }
 
-    private init(location: PostgresLocation, name: String, logger: Logger, now: (@Sendable () -> Double)?) {
+    private init(location: PostgresLocation, name: String, logger: Logger, now: (@Sendable () -> Double)?, listens: Bool) {
         self.location = location
         self.logger = logger
         fixedNow = now
         let client = PostgresClient(configuration: location.clientConfiguration, backgroundLogger: logger)
         self.client = client
-        runTask = Task { await client.run() }
+        let (running, started) = AsyncStream<Void>.makeStream()
+        self.running = running
+        runTask = Task {
+            started.finish()
+            await client.run()
+        }
         presence = PostgresPresence(client: client, name: name, store: location.description, logger: logger)
+        listener = listens ? PostgresListener(client: client, store: location.description, logger: logger) : nil
     }
 
     /// Ends the presence (its jobs are rescued by others unless given back first) and closes the connections.
     public func close() async {
         await presence.stop()
+        await listener?.stop()
         runTask.cancel()
         await runTask.value
+    }
+
+    public func waitForWork(queues: [String], seconds: Double) async {
+        if let listener {
+            await listener.wakeups.wait(for: queues, seconds: seconds)
+        } else {
+            try? await Task.sleep(for: .seconds(seconds))
+        }
     }
 
     /// The statement's time as SQL.
@@ -137,7 +166,7 @@ public final class PostgresJobStore: JobStore {
         try await transaction("complete job \(id)") { c, logger in
             let rows = try await c.query("""
                 UPDATE textnlp_jobs SET state = 'completed', result = \(result), finished_at = \(unescaped: now),
-                       lease_owner = NULL, lease_expires_at = NULL
+                       lease_expires_at = NULL
                 WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING id
                 """, logger: logger)
             guard try await PostgresRows.count(rows) == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }

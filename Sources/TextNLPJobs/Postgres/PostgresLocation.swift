@@ -36,7 +36,7 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         }
     }
 
-    var clientConfiguration: PostgresClient.Configuration {
+    public var clientConfiguration: PostgresClient.Configuration {
         let mode: PostgresClient.Configuration.TLS = switch tls {
         case .disable: .disable
         case .prefer: .prefer(.makeClientConfiguration())

@@ -79,12 +79,10 @@ enum PostgresMigrations {
                 model text,
                 spec_sha256 text NOT NULL,
                 created_at double precision NOT NULL,
-                cancel_requested_at double precision,
-                finished_at double precision
+                cancel_requested_at double precision
             )
             """,
             "CREATE INDEX textnlp_batches_created ON textnlp_batches (created_at, id)",
-            "CREATE INDEX textnlp_batches_finished ON textnlp_batches (finished_at) WHERE finished_at IS NOT NULL",
             // An artifact is its chunks (at most 1 MiB each) and one row that says it is whole.
             """
             CREATE TABLE textnlp_artifacts (
@@ -109,8 +107,8 @@ enum PostgresMigrations {
     ]
 
     /// Applies the versions this store lacks; refuses a store with versions this build does not know.
-    static func migrate(_ client: PostgresClient, store: String, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, store: String, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS textnlp_schema_versions (

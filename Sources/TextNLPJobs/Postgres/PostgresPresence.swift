@@ -112,7 +112,7 @@ final class PostgresPresence: Sendable {
                 }
                 failures += 1
                 let delay = min(5.0, 0.2 * Double(1 << min(failures, 5)))
-                logger.warning("job store \(store): \(failure); registering again in \(delay) s")
+                logger.warning("\(failure); registering again in \(delay) s")
                 try? await Task.sleep(for: .seconds(delay))
             }
         }

@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A batch as a cluster records it: what was submitted, under which key, and when it was cancelled. Its
+/// progress is its jobs (the group named by its id) and its files are its artifacts.
+public struct BatchRecord: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var idempotencyKey: String?
+    public var queue: String
+    public var model: String?
+    public var specSHA256: String
+    public var createdAt: Double
+    public var cancelRequestedAt: Double?
+
+    public init(id: String, name: String, idempotencyKey: String?, queue: String, model: String?, specSHA256: String,
+                createdAt: Double = 0, cancelRequestedAt: Double? = nil) {
+        self.id = id
+        self.name = name
+        self.idempotencyKey = idempotencyKey
+        self.queue = queue
+        self.model = model
+        self.specSHA256 = specSHA256
+        self.createdAt = createdAt
+        self.cancelRequestedAt = cancelRequestedAt
+    }
+}
+
+extension PostgresJobStore {
+    private static let batchColumns = "id, name, idempotency_key, queue, model, spec_sha256, created_at, cancel_requested_at"
+
+    private static func batches(_ rows: PostgresRowSequence) async throws -> [BatchRecord] {
+        var out: [BatchRecord] = []
+        for try await (id, name, key, queue, model, sha, created, cancel) in rows.decode(
+            (String, String, String?, String, String?, String, Double, Double?).self) {
+            out.append(BatchRecord(id: id, name: name, idempotencyKey: key, queue: queue, model: model, specSHA256: sha,
+                                   createdAt: created, cancelRequestedAt: cancel))
+        }
+        return out
+    }
+
+    /// Records a batch and returns the one that stands: the new one, or the batch already recorded under
+    /// the same idempotency key or the same id (the same pipeline, input and model). `created` is false for
+    /// an existing one.
+    public func recordBatch(_ batch: BatchRecord) async throws -> (batch: BatchRecord, created: Bool) {
+        let now = self.now
+        return try await transaction("record batch \(batch.id)") { c, logger in
+            // The key's lock makes two submits with one key wait for each other instead of both inserting.
+            if let key = batch.idempotencyKey {
+                try await c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+                if let existing = try await Self.batches(c.query("""
+                    SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE idempotency_key = \(key)
+                    """, logger: logger)).first {
+                    return (existing, false)
+                }
+            }
+            let inserted = try await Self.batches(c.query("""
+                INSERT INTO textnlp_batches (id, name, idempotency_key, queue, model, spec_sha256, created_at)
+                VALUES (\(batch.id), \(batch.name), \(batch.idempotencyKey), \(batch.queue), \(batch.model), \(batch.specSHA256), \(unescaped: now))
+                ON CONFLICT (id) DO NOTHING RETURNING \(unescaped: Self.batchColumns)
+                """, logger: logger))
+            if let new = inserted.first { return (new, true) }
+            let existing = try await Self.batches(c.query("""
+                SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE id = \(batch.id)
+                """, logger: logger))
+            return (existing[0], false)
+        }
+    }
+
+    public func batch(idempotencyKey key: String) async throws -> BatchRecord? {
+        try await transaction("read the batch of key \(key)") { c, logger in
+            try await Self.batches(c.query("SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE idempotency_key = \(key)", logger: logger)).first
+        }
+    }
+
+    public func batch(id: String) async throws -> BatchRecord? {
+        try await transaction("read batch \(id)") { c, logger in
+            try await Self.batches(c.query("SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE id = \(id)", logger: logger)).first
+        }
+    }
+
+    /// Batches newest first, after the one with id `after` when given.
+    public func batches(after: String? = nil, limit: Int = 100) async throws -> [BatchRecord] {
+        try await transaction("list batches") { c, logger in
+            if let after {
+                return try await Self.batches(c.query("""
+                    SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches
+                    WHERE (created_at, id) < (SELECT created_at, id FROM textnlp_batches WHERE id = \(after))
+                    ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                    """, logger: logger))
+            }
+            return try await Self.batches(c.query("""
+                SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches ORDER BY created_at DESC, id DESC LIMIT \(limit)
+                """, logger: logger))
+        }
+    }
+
+    /// Records the cancel request (the first one's time stays) and cancels the batch's jobs.
+    public func cancelBatch(id: String) async throws {
+        let now = self.now
+        _ = try await transaction("cancel batch \(id)") { c, logger in
+            try await c.query("""
+                UPDATE textnlp_batches SET cancel_requested_at = COALESCE(cancel_requested_at, \(unescaped: now)) WHERE id = \(id)
+                """, logger: logger)
+        }
+        try await cancel(group: id)
+    }
+
+    /// Deletes batches whose every job finished more than `retentionSeconds` ago, with their jobs and
+    /// artifacts, and finished groups of jobs of no batch as old. Returns how many batches went.
+    @discardableResult
+    public func prune(retentionSeconds: Double) async throws -> Int {
+        let now = self.now
+        return try await transaction("prune finished batches") { c, logger in
+            let old = try await PostgresRows.strings(c.query("""
+                DELETE FROM textnlp_batches b WHERE b.created_at < \(unescaped: now) - \(retentionSeconds)
+                  AND NOT EXISTS (SELECT 1 FROM textnlp_jobs j WHERE j.grp = b.id
+                                  AND (j.finished_at IS NULL OR j.finished_at >= \(unescaped: now) - \(retentionSeconds)))
+                RETURNING id
+                """, logger: logger))
+            if !old.isEmpty {
+                try await c.query("DELETE FROM textnlp_artifact_chunks WHERE grp = ANY(\(old))", logger: logger)
+                try await c.query("DELETE FROM textnlp_artifacts WHERE grp = ANY(\(old))", logger: logger)
+                try await c.query("DELETE FROM textnlp_jobs WHERE grp = ANY(\(old))", logger: logger)
+            }
+            try await c.query("""
+                DELETE FROM textnlp_jobs j WHERE j.finished_at < \(unescaped: now) - \(retentionSeconds)
+                  AND j.state IN ('completed', 'cancelled', 'discarded')
+                  AND NOT EXISTS (SELECT 1 FROM textnlp_batches b WHERE b.id = j.grp)
+                  AND NOT EXISTS (SELECT 1 FROM textnlp_jobs o WHERE o.grp = j.grp AND o.finished_at IS NULL)
+                """, logger: logger)
+            return old.count
+        }
+    }
+}
