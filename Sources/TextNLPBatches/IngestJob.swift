@@ -51,9 +51,9 @@ struct IngestJob {
         let group = job.group
         var jobs = (0..<shards).map { n in
             NewJob(kind: "shard", key: "shard-\(BatchLayout.number(n))", group: group, payload: "{\"shard\":\(n)}",
-                   queue: job.queue, maxAttempts: spec.execution.maxAttempts)
+                   queue: job.queue, priority: job.priority, maxAttempts: spec.execution.maxAttempts)
         }
-        jobs.append(NewJob(kind: "finalize", key: "finalize", group: group, queue: job.queue,
+        jobs.append(NewJob(kind: "finalize", key: "finalize", group: group, queue: job.queue, priority: job.priority,
                            maxAttempts: spec.execution.maxAttempts, dependsOn: jobs.map(\.key)))
         let result = "{\"rows\":\(summary.rows),\"bad\":\(summary.bad),\"shards\":\(shards)}"
         return JobOutcome(result: result, enqueue: jobs)

@@ -15,6 +15,7 @@ extension TextNLP {
         var pipeline: String
 
         @OptionGroup var root: OutputRootOption
+        @OptionGroup var database: DatabaseOption
 
         @Option(name: .long, help: "Shards worked on at once (default: the pipeline's execution.workers).")
         var workers: Int?
@@ -34,6 +35,9 @@ extension TextNLP {
             let outputRoot = root.resolved
             let catalog = try ModelCatalog()
             let spec = try PipelineLoader.load(pipeline, outputRoot: outputRoot, catalog: catalog)
+            if database.url != nil {
+                return try await runOnCluster(spec: spec, catalog: catalog, outputRoot: outputRoot, stop: stop)
+            }
             let progress = BatchProgress()
             let runner = BatchRunner(spec: spec, outputRoot: outputRoot, workers: workers,
                                      model: try ModelSession.open(for: spec, catalog: catalog), progress: progress,

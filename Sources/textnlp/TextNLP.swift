@@ -8,7 +8,7 @@ struct TextNLP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "textnlp",
         abstract: "Batch text generation: a native GGUF engine, validation metrics and durable pipelines.",
-        subcommands: [Run.self, Validate.self, Status.self, Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
+        subcommands: [Run.self, Submit.self, Worker.self, Status.self, Cancel.self, Batches.self, Download.self, Validate.self, Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
     )
 
     static func main() async {
@@ -34,7 +34,8 @@ struct TextNLP: AsyncParsableCommand {
             }
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
-        } catch let error where error is ValidationError || error is CleanExit {
+        } catch let error where error is ValidationError || error is CleanExit || exitCode(for: error) == .success {
+            // `textnlp help` runs a command whose run throws the help request.
             report(parserError: error)
         } catch {
             // The command's own errors are typed and carry their context; each prints whole.

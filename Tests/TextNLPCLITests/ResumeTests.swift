@@ -16,7 +16,7 @@ struct ResumeTests {
         let errPath = NSTemporaryDirectory() + "textnlp-resume-\(UUID().uuidString).err"
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let child = try Child(Support.executable, ["run", pipeline, "--output-root", root, "--quiet"],
-                              directory: Support.packageRoot.path, stderr: errPath)
+                              directory: Support.packageRoot.path, environment: Support.embedded, stderr: errPath)
         let deadline = Date().addingTimeInterval(120)
         var done: Set<String> = []
         while Date() < deadline {

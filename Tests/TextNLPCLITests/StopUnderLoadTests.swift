@@ -85,7 +85,7 @@ struct Trial {
         let errPath = NSTemporaryDirectory() + "textnlp-trial-\(UUID().uuidString).err"
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let child = try Child(Support.executable, ["run", pipeline, "--output-root", root, "--quiet"],
-                              directory: Support.packageRoot.path, stderr: errPath)
+                              directory: Support.packageRoot.path, environment: Support.embedded, stderr: errPath)
         var code: Int32? = nil
         while code == nil && !handlesSIGTERM(child.pid) { code = child.poll(); try await Task.sleep(for: .milliseconds(1)) }
         let deadline = Date().addingTimeInterval(seconds)

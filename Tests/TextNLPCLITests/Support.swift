@@ -25,9 +25,14 @@ enum Support {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
+    /// The environment of an embedded command: no database even where the tests have one (`DATABASE_URL`
+    /// would make `run` use the cluster; an empty one means none).
+    static let embedded = ["DATABASE_URL": ""]
+
     /// `textnlp ARGS` in the package root, with `stdin` on its standard input; exit code, stdout, stderr.
+    /// Embedded unless `environment` names a database.
     static func textnlp(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> (code: Int32, out: String, err: String) {
-        try await run(executable, arguments, stdin: stdin, environment: environment)
+        try await run(executable, arguments, stdin: stdin, environment: embedded.merging(environment) { $1 })
     }
 
     /// Any program in the package root.
