@@ -27,10 +27,14 @@ extension TextNLP {
         @Option(name: .long, help: "A directory for this worker's downloads and scratch files (default: a temporary one, removed on exit).")
         var scratch: String?
 
+        @Option(name: .long, help: "Prune batches that finished more than this many days ago, hourly (default 7; 0: never).")
+        var retentionDays = 7.0
+
         func validate() throws {
             if !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 256") }
             if !(5...3600).contains(leaseSeconds) { throw ValidationError("--lease-seconds must be between 5 and 3600") }
             if modelMemoryMib < 1 { throw ValidationError("--model-memory-mib must be positive") }
+            if !(retentionDays >= 0) { throw ValidationError("--retention-days must be 0 or more") }
         }
 
         func run() async throws {
@@ -54,7 +58,9 @@ extension TextNLP {
             let worker = ClusterWorker(store: store, catalog: catalog, queues: queues, concurrency: concurrency,
                                        leaseSeconds: Double(leaseSeconds), scratch: scratch, modelBudgetBytes: modelMemoryMib << 20,
                                        logger: logger)
-            let work = Task { try await worker.run() }
+            var pruning = worker
+            pruning.retentionSeconds = retentionDays > 0 ? retentionDays * 86_400 : nil
+            let work = Task { [pruning] in try await pruning.run() }
             stop.onRequest { work.cancel() }
             let result = await work.result
             await store.close()

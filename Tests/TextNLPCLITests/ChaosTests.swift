@@ -9,7 +9,9 @@ import TextNLPPipeline
 struct ChaosTests {
     static let rows = 60
 
-    /// The pipeline and its embedded run's dataset.
+    /// The pipeline and its embedded run's dataset. A rescued attempt counts (a shard that kills its worker
+    /// each time must end), and a kill a second under load hits the same shard more than the default three
+    /// times: this pipeline allows twenty.
     func embeddedRun(in directory: String) async throws -> (pipeline: String, dataset: Data) {
         let input = (1...Self.rows).map { i in
             "{\"id\": \"c\(i)\", \"topic\": \"\(["maps", "clocks", "ferns", "kites", "salt"][i % 5]) \(i)\"}"
@@ -23,7 +25,7 @@ struct ChaosTests {
               {"generate": {"input": "messages", "as": "text", "max_tokens": 16, "temperature": 0.8}},
               {"format": {"fields": {"id": "{{id}}", "text": "{{text}}"}}},
               {"export": {"path": "{{name}}/data.jsonl.zst"}}
-            ], "execution": {"shard_rows": 3, "lease_seconds": 10}, "engine": {"max_sequences": 6}}
+            ], "execution": {"shard_rows": 3, "lease_seconds": 10, "max_attempts": 20}, "engine": {"max_sequences": 6}}
             """, to: pipeline)
         let run = try await Support.textnlp(["run", pipeline, "--output-root", directory + "/embedded", "--quiet"])
         try #require(run.code == 0, "the embedded run failed: \(run.err)")

@@ -51,6 +51,7 @@ struct PostgresStoreTests {
             _ = try await Self.strings("""
                 SELECT pg_terminate_backend(l.pid)::text FROM pg_locks l
                 WHERE l.locktype = 'advisory' AND l.classid = \(PostgresPresence.namespace)::oid AND l.objid = \(worker)::oid
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                 """, survivor)
             let start = Date()
             var rescued = 0

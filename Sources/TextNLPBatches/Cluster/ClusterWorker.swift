@@ -18,6 +18,8 @@ public struct ClusterWorker: Sendable {
     public var modelBudgetBytes: Int
     public var retry: RetryPolicy
     public var owner: String
+    /// Batches that finished longer ago than this are pruned (jobs and artifacts), hourly; nil: never.
+    public var retentionSeconds: Double?
     public var logger: Logger
 
     public init(store: PostgresJobStore, catalog: ModelCatalog, queues: [String] = ["default"], concurrency: Int = 2,
@@ -33,6 +35,22 @@ public struct ClusterWorker: Sendable {
         self.retry = retry
         self.owner = owner
         self.logger = logger
+    }
+
+    /// Prunes finished batches a minute after the start and then hourly (any worker may: it is idempotent).
+    private func pruneHourly(_ retention: Double) async {
+        var wait = 60.0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(wait))
+            if Task.isCancelled { return }
+            wait = 3600
+            do {
+                let n = try await store.prune(retentionSeconds: retention)
+                if n > 0 { logger.info("pruned \(n) batch(es) finished more than \(retention / 86_400) day(s) ago") }
+            } catch {
+                logger.warning("pruning finished batches: \(error)")
+            }
+        }
     }
 
     /// Works until cancelled, or until `done()` says so (checked when no job is due).
@@ -65,6 +83,8 @@ public struct ClusterWorker: Sendable {
         pool.storeFailureLimit = nil
         // Idle workers wake on the store's notifications; the poll is only the fallback.
         pool.pollSeconds = 1
+        let pruning = retentionSeconds.map { retention in Task { await pruneHourly(retention) } }
+        defer { pruning?.cancel() }
         try await pool.run(until: done)
     }
 }

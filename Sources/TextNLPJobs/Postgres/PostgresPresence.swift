@@ -90,10 +90,21 @@ final class PostgresPresence: Sendable {
                     // Until stopped, check through another connection that the lock is still held: a query on this
                     // one could wait for ever once the server has dropped it. A lost lock registers again.
                     let logger = self.logger
+                    var unanswered = 0
                     while !state.withLock({ $0.stopping }) && !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(500))
-                        let held = try await PostgresRows.strings(client.query(
-                            "SELECT (\(unescaped: Self.holdsLock("\(id)")))::text", logger: logger))
+                        let held: [String]
+                        do {
+                            held = try await PostgresRows.strings(client.query(
+                                "SELECT (\(unescaped: Self.holdsLock("\(id)")))::text", logger: logger))
+                            unanswered = 0
+                        } catch {
+                            // A check that fails (a busy server, no free connection) proves nothing; three in a row
+                            // (1.5 s) mean the server is away, and the registration starts again.
+                            unanswered += 1
+                            if unanswered < 3 { continue }
+                            throw error
+                        }
                         if held != ["true"] {
                             throw JobsError.unavailable(store: store, operation: "hold this worker's lock",
                                                         reason: "worker \(id)'s database session ended")

@@ -20,7 +20,8 @@ enum PostgresRows {
                 throw JobsError.corruptRecord(store: store, job: id, field: "state", value: stateText)
             }
             let errorsText = try r["errors"].decode(String.self)
-            guard let errors = try? JSONDecoder().decode([AttemptError].self, from: Data(errorsText.utf8)) else {
+            // Most jobs have no history: they skip the decoder.
+            guard let errors = errorsText == "[]" ? [] : try? JSONDecoder().decode([AttemptError].self, from: Data(errorsText.utf8)) else {
                 throw JobsError.corruptRecord(store: store, job: id, field: "errors", value: String(errorsText.prefix(200)))
             }
             records.append(JobRecord(
