@@ -55,12 +55,11 @@ extension TextNLP {
             }
             let queues = queue.isEmpty ? ["default"] : queue
             logger.info("worker \(ProcessInfo.processInfo.hostName):\(getpid()) on \(store.description), queues \(queues.joined(separator: ", ")), concurrency \(concurrency)")
-            let worker = ClusterWorker(store: store, catalog: catalog, queues: queues, concurrency: concurrency,
+            var worker = ClusterWorker(store: store, catalog: catalog, queues: queues, concurrency: concurrency,
                                        leaseSeconds: Double(leaseSeconds), scratch: scratch, modelBudgetBytes: modelMemoryMib << 20,
                                        logger: logger)
-            var pruning = worker
-            pruning.retentionSeconds = retentionDays > 0 ? retentionDays * 86_400 : nil
-            let work = Task { [pruning] in try await pruning.run() }
+            worker.retentionSeconds = retentionDays > 0 ? retentionDays * 86_400 : nil
+            let work = Task { [worker] in try await worker.run() }
             stop.onRequest { work.cancel() }
             let result = await work.result
             await store.close()

@@ -95,22 +95,23 @@ public final class PostgresJobStore: JobStore {
 
     /// Runs `body` in one transaction in a task of its own: the caller's cancellation cannot cut it short.
     func transaction<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
-        let client = self.client, logger = self.logger, store = location.description
-        return try await Task {
-            do {
-                return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
-            } catch {
-                throw PostgresFailure.classify(error, store: store, operation: operation)
-            }
-        }.value
+        try await onConnection(operation, inTransaction: true, body)
     }
 
     /// Runs `body`, whose statements are each atomic on their own (no BEGIN/COMMIT round trips), in a task
     /// of its own like `transaction`.
     func autocommit<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await onConnection(operation, inTransaction: false, body)
+    }
+
+    private func onConnection<T: Sendable>(_ operation: String, inTransaction: Bool,
+                                           _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         let client = self.client, logger = self.logger, store = location.description
         return try await Task {
             do {
+                if inTransaction {
+                    return try await client.withTransaction(logger: logger) { connection in try await body(connection, logger) }
+                }
                 return try await client.withConnection { connection in try await body(connection, logger) }
             } catch {
                 throw PostgresFailure.classify(error, store: store, operation: operation)
