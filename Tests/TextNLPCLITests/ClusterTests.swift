@@ -243,4 +243,44 @@ struct ClusterTests {
         #expect(missing.err.contains("no_such_database_here") && missing.err.contains(url.host ?? "?"), "\(missing.err)")
         #expect(missing.err.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(missing.err)")
     }
+
+    /// A role that may log in but not read the tables (or not even connect): one line naming host and
+    /// database, a non-zero exit, and the batch that is there stays as it was.
+    @Test func aMissingPermissionGivesOneLineAndLosesNoJob() async throws {
+        guard Cluster.available("a missing permission") else { return }
+        try await Cluster.with { cluster in
+            let submitted = try await cluster.submit("Pipelines/quickstart.json")
+            let id = try #require(submitted["id"]?.stringValue)
+            let role = "textnlp_noperm_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+            try await TestDatabase.admin("CREATE ROLE \(role) LOGIN PASSWORD 'p'")
+            do {
+                try await Self.checkRefusals(of: cluster.url, batch: id, as: role)
+            } catch {
+                try? await TestDatabase.admin("DROP ROLE IF EXISTS \(role)")
+                throw error
+            }
+            try await TestDatabase.admin("DROP ROLE IF EXISTS \(role)")
+            let after = try await cluster.status(id)
+            #expect(after["status"] == submitted["status"] && Cluster.jobs(after).count == Cluster.jobs(submitted).count, "\(after)")
+        }
+
+    }
+
+    /// `status` and `worker` as a role without rights on the tables, then `batches` without the right to connect.
+    static func checkRefusals(of base: String, batch id: String, as role: String) async throws {
+        var url = try #require(URLComponents(string: base))
+        url.user = role
+        url.password = "p"
+        let database = String(url.path.dropFirst())
+        for command in [["status", id], ["worker", "--concurrency", "1"]] {
+            let r = try await Support.textnlp(command + ["--database-url", url.string ?? ""])
+            let line = r.err.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(r.code != 0, "\(command[0]) with no rights exited 0")
+            #expect(line.contains("permission denied") && line.contains(database) && line.contains(url.host ?? "?"), "\(command[0]): \(line)")
+            #expect(!line.contains("\n"), "\(command[0]): more than one line: \(line)")
+        }
+        try await TestDatabase.admin("REVOKE CONNECT ON DATABASE \(database) FROM PUBLIC")
+        let refused = try await Support.textnlp(["batches", "--database-url", url.string ?? ""])
+        #expect(refused.code != 0 && refused.err.contains("permission denied for database"), "\(refused.err)")
+    }
 }

@@ -65,7 +65,7 @@ public struct ExecutionSpec: Sendable {
     public var maxAttempts = 3
     public var workers = 2
     public var queue = "default"
-    public var leaseSeconds = 60
+    public var leaseSeconds = 30
 }
 
 public struct EngineSpec: Sendable {
