@@ -16,9 +16,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -67,6 +72,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "TextNLPServer",
+            dependencies: [
+                "TextNLPInference",
+                "TextNLPMetrics",
+                "TextNLPPipeline",
+                "TextNLPJobs",
+                "TextNLPBatches",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ]
+        ),
         .executableTarget(
             name: "textnlp",
             dependencies: [
@@ -75,7 +96,9 @@ let package = Package(
                 "TextNLPPipeline",
                 "TextNLPJobs",
                 "TextNLPBatches",
+                "TextNLPServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -114,6 +137,13 @@ let package = Package(
         .testTarget(
             name: "TextNLPBatchesTests",
             dependencies: ["TextNLPBatches", "TextNLPJobs", "TextNLPPipeline", "TextNLPInference", "TextNLPTestSupport"]
+        ),
+        .testTarget(
+            name: "TextNLPServerTests",
+            dependencies: [
+                "TextNLPServer", "TextNLPBatches", "TextNLPJobs", "TextNLPPipeline", "TextNLPTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         // The command line, driven as a user drives it: the built `textnlp` executable in a child process.
         .testTarget(

@@ -21,6 +21,9 @@ public struct BatchStatus: Sendable {
     public var rowsFailed: Int
     /// Input lines that were not rows (bad JSON, missing fields).
     public var badInput: Int
+    /// Tokens of the completed shards' prompts and completions.
+    public var promptTokens = 0
+    public var completionTokens = 0
     public var createdAt: Double?
     public var cancelRequestedAt: Double?
     public var jobs: [JobRecord]
@@ -43,6 +46,8 @@ public struct BatchStatus: Sendable {
             rowsDone += n["rows_in"] ?? 0
             completed += n["rows_out"] ?? 0
             failed += n["dropped"] ?? 0
+            promptTokens += n["prompt_tokens"] ?? 0
+            completionTokens += n["completion_tokens"] ?? 0
         }
         self.rowsDone = rowsDone
         badInput = ingested["bad"] ?? 0

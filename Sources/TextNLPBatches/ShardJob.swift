@@ -57,7 +57,8 @@ struct ShardJob {
     }
 
     private func outcome(_ stats: ShardStats) -> JobOutcome {
-        JobOutcome(result: "{\"rows_in\":\(stats.rowsIn),\"rows_out\":\(stats.rowsOut),\"dropped\":\(stats.dropped)}")
+        JobOutcome(result: "{\"rows_in\":\(stats.rowsIn),\"rows_out\":\(stats.rowsOut),\"dropped\":\(stats.dropped),"
+                   + "\"prompt_tokens\":\(stats.promptTokens),\"completion_tokens\":\(stats.completionTokens)}")
     }
 
     /// The statistics of a shard whose output an earlier attempt wrote in full, or nil.

@@ -8,5 +8,8 @@ public enum JobStoreSchema {
         "2-state-checks",
         // cancel requests of running jobs; on PostgreSQL also batches and artifacts (a cluster shares nothing else)
         "3-cluster",
+        // the server: batches' tenants and API details, idempotency keys per tenant, API keys, uploaded files,
+        // rate-limit windows; on SQLite also batches and artifacts (the embedded server keeps everything there)
+        "4-server",
     ]
 }

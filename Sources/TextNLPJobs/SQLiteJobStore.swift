@@ -7,9 +7,9 @@ import GRDB
 /// cancelled: a stop (SIGTERM, Ctrl-C) that lands in the middle of a claim or a completion never leaves a
 /// job claimed by nobody, and its caller still learns what was written.
 public final class SQLiteJobStore: JobStore {
-    private let pool: DatabasePool
-    private let path: String
-    private let now: @Sendable () -> Double
+    let pool: DatabasePool
+    let path: String
+    let now: @Sendable () -> Double
 
     public init(path: String, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws {
         self.path = path
@@ -55,7 +55,7 @@ public final class SQLiteJobStore: JobStore {
 
     /// Runs `body` in one write transaction, in a task of its own so that the caller's cancellation
     /// cannot interrupt it half way.
-    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let pool = self.pool, path = self.path
         return try await Task {
             do {
@@ -66,7 +66,7 @@ public final class SQLiteJobStore: JobStore {
         }.value
     }
 
-    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let pool = self.pool, path = self.path
         return try await Task {
             do {
@@ -114,14 +114,24 @@ public final class SQLiteJobStore: JobStore {
     }
 
     public func complete(id: Int64, owner: String, result: String?, enqueue: [NewJob]) async throws {
+        try await complete(id: id, owner: owner, outcome: JobOutcome(result: result, enqueue: enqueue))
+    }
+
+    /// Completes the job, writes its artifacts into its group and enqueues what follows, in one transaction.
+    public func complete(id: Int64, owner: String, outcome: JobOutcome) async throws {
         let t = now()
         try await write("complete job \(id)") { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'completed', result = ?, finished_at = ?, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ? AND state = 'running'
-                """, arguments: [result, t, id, owner])
+                """, arguments: [outcome.result, t, id, owner])
             guard db.changesCount == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }
-            _ = try SQLiteRows.insert(enqueue, now: t, db: db)
+            if !outcome.artifacts.isEmpty, let group = try String.fetchOne(db, sql: "SELECT grp FROM jobs WHERE id = ?", arguments: [id]) {
+                for artifact in outcome.artifacts {
+                    try Self.replaceArtifact(group: group, name: artifact.name, bytes: artifact.bytes, now: t, db: db)
+                }
+            }
+            _ = try SQLiteRows.insert(outcome.enqueue, now: t, db: db)
         }
     }
 

@@ -51,6 +51,64 @@ enum SQLiteMigrations {
         m.registerMigration(JobStoreSchema.versions[2]) { db in
             try db.execute(sql: "ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0")
         }
+        m.registerMigration(JobStoreSchema.versions[3]) { db in
+            try db.execute(sql: """
+                CREATE TABLE batches (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    idempotency_key TEXT,
+                    queue TEXT NOT NULL,
+                    model TEXT,
+                    spec_sha256 TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    cancel_requested_at REAL,
+                    tenant TEXT NOT NULL DEFAULT '',
+                    details TEXT
+                );
+                CREATE UNIQUE INDEX batches_tenant_key ON batches (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX batches_tenant_created ON batches (tenant, created_at, id);
+                CREATE TABLE artifacts (
+                    grp TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    chunks INTEGER NOT NULL,
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (grp, name)
+                );
+                CREATE TABLE artifact_chunks (
+                    grp TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    data BLOB NOT NULL,
+                    PRIMARY KEY (grp, name, seq)
+                );
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    hash TEXT NOT NULL UNIQUE,
+                    tenant TEXT NOT NULL,
+                    rpm INTEGER,
+                    tpm INTEGER,
+                    created_at REAL NOT NULL,
+                    revoked_at REAL
+                );
+                CREATE TABLE files (
+                    id TEXT PRIMARY KEY,
+                    tenant TEXT NOT NULL,
+                    filename TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    bytes INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX files_tenant_created ON files (tenant, created_at, id);
+                CREATE TABLE rate_windows (
+                    key_id TEXT NOT NULL,
+                    minute INTEGER NOT NULL,
+                    requests INTEGER NOT NULL DEFAULT 0,
+                    tokens INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (key_id, minute)
+                );
+                """)
+        }
         return m
     }
 

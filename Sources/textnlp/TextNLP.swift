@@ -8,7 +8,7 @@ struct TextNLP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "textnlp",
         abstract: "Batch text generation: a native GGUF engine, validation metrics and durable pipelines.",
-        subcommands: [Run.self, Submit.self, Worker.self, Status.self, Cancel.self, Batches.self, Download.self, Jobs.self, Validate.self, Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
+        subcommands: [Run.self, Submit.self, Worker.self, Serve.self, Keys.self, Status.self, Cancel.self, Batches.self, Download.self, Jobs.self, Validate.self, Models.self, Tokenize.self, Generate.self, Logits.self, Perplexity.self, Score.self, Bench.self]
     )
 
     static func main() async {

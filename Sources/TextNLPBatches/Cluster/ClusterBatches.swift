@@ -16,38 +16,38 @@ public enum ClusterError: Error, CustomStringConvertible {
 
 /// The batch commands of a cluster: status, cancel, list and download, all from the database.
 public enum ClusterBatches {
-    public static func record(_ id: String, in store: PostgresJobStore) async throws -> BatchRecord {
+    public static func record(_ id: String, in store: any BatchStore) async throws -> BatchRecord {
         guard let batch = try await store.batch(id: id) else { throw ClusterError.unknownBatch(id: id, store: store.description) }
         return batch
     }
 
-    public static func status(_ id: String, in store: PostgresJobStore) async throws -> BatchStatus {
+    public static func status(_ id: String, in store: any BatchStore) async throws -> BatchStatus {
         let batch = try await record(id, in: store)
         return status(batch, jobs: try await store.jobs(group: id))
     }
 
-    static func status(_ batch: BatchRecord, jobs: [JobRecord]) -> BatchStatus {
+    public static func status(_ batch: BatchRecord, jobs: [JobRecord]) -> BatchStatus {
         BatchStatus(batchID: batch.id, directory: nil, jobs: jobs, createdAt: batch.createdAt, cancelRequestedAt: batch.cancelRequestedAt)
     }
 
     /// Cancels the batch: waiting shards at once, running ones within a second (their workers stop them).
-    public static func cancel(_ id: String, in store: PostgresJobStore) async throws -> BatchStatus {
+    public static func cancel(_ id: String, in store: any BatchStore) async throws -> BatchStatus {
         _ = try await record(id, in: store)
         try await store.cancelBatch(id: id)
         return try await status(id, in: store)
     }
 
     /// Batches newest first, with their status.
-    public static func list(in store: PostgresJobStore, after: String? = nil, limit: Int = 100) async throws -> [(BatchRecord, BatchStatus)] {
+    public static func list(in store: any BatchStore, after: String? = nil, limit: Int = 100) async throws -> [(BatchRecord, BatchStatus)] {
         var out: [(BatchRecord, BatchStatus)] = []
-        for batch in try await store.batches(after: after, limit: limit) {
+        for batch in try await store.batches(after: after, limit: limit, tenant: nil) {
             out.append((batch, status(batch, jobs: try await store.jobs(group: batch.id))))
         }
         return out
     }
 
     /// Polls until the batch has ended; `onChange` sees each new status.
-    public static func wait(_ id: String, in store: PostgresJobStore, every seconds: Double = 0.5,
+    public static func wait(_ id: String, in store: any BatchStore, every seconds: Double = 0.5,
                             onChange: (BatchStatus) -> Void = { _ in }) async throws -> BatchStatus {
         var last = ""
         while true {
@@ -66,10 +66,10 @@ public enum ClusterBatches {
     /// parts a cancelled batch kept under `batches/<id>/parts`) under `directory`, with the names an embedded
     /// run gives them. Returns the paths written.
     @discardableResult
-    public static func download(_ id: String, from store: PostgresJobStore, to directory: String,
+    public static func download(_ id: String, from store: any BatchStore, to directory: String,
                                 includeParts: Bool = false) async throws -> [String] {
         _ = try await record(id, in: store)
-        let artifacts = PostgresArtifactStore(store: store, group: id, scratch: directory)
+        let artifacts = DatabaseArtifactStore(store: store, group: id, scratch: directory)
         var written: [String] = []
         for entry in try await store.artifacts(group: id) {
             let isOwn = entry.name.hasPrefix("batches/")

@@ -9,7 +9,7 @@ import TextNLPPipeline
 /// within `modelBudgetBytes`, the least recently used one going first (a shard that still runs on it keeps
 /// it until it ends).
 actor ClusterContexts {
-    private let store: PostgresJobStore
+    private let store: any BatchStore
     private let catalog: ModelCatalog
     private let scratch: String
     private let modelBudgetBytes: Int
@@ -18,7 +18,7 @@ actor ClusterContexts {
     /// Model keys, least recently used first.
     private var recency: [String] = []
 
-    init(store: PostgresJobStore, catalog: ModelCatalog, scratch: String, modelBudgetBytes: Int) {
+    init(store: any BatchStore, catalog: ModelCatalog, scratch: String, modelBudgetBytes: Int) {
         self.store = store
         self.catalog = catalog
         self.scratch = scratch
@@ -36,11 +36,11 @@ actor ClusterContexts {
         try AtomicFile.createDirectory(directory)
         let spec = try await SubmittedSources.localSpec(batch: batch, store: store, directory: directory)
         let model = try session(for: spec)
-        let root = PostgresArtifactStore.root
+        let root = DatabaseArtifactStore.root
         let context = BatchContext(
             spec: spec, layout: BatchLayout(outputRoot: root, batchID: batch), outputs: try OutputPaths(spec: spec, root: root, batchID: batch),
             model: model?.session, progress: BatchProgress(),
-            artifacts: PostgresArtifactStore(store: store, group: batch, scratch: directory))
+            artifacts: DatabaseArtifactStore(store: store, group: batch, scratch: directory))
         contexts[batch] = (context, model?.key)
         return context
     }

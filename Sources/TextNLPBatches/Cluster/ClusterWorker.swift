@@ -8,7 +8,7 @@ import TextNLPPipeline
 /// until the task that runs it is cancelled (SIGTERM): then it stops claiming, gives back what it holds and
 /// returns. While the database is away it waits with backoff and says so in its log.
 public struct ClusterWorker: Sendable {
-    public var store: PostgresJobStore
+    public var store: any BatchStore
     public var catalog: ModelCatalog
     public var queues: [String]
     public var concurrency: Int
@@ -22,7 +22,7 @@ public struct ClusterWorker: Sendable {
     public var retentionSeconds: Double?
     public var logger: Logger
 
-    public init(store: PostgresJobStore, catalog: ModelCatalog, queues: [String] = ["default"], concurrency: Int = 2,
+    public init(store: any BatchStore, catalog: ModelCatalog, queues: [String] = ["default"], concurrency: Int = 2,
                 leaseSeconds: Double = 30, scratch: String, modelBudgetBytes: Int = 4 << 30, retry: RetryPolicy = RetryPolicy(),
                 owner: String = "\(ProcessInfo.processInfo.hostName):\(getpid())", logger: Logger = Logger(label: "textnlp.worker")) {
         self.store = store

@@ -12,7 +12,7 @@ enum SubmittedSources {
     static func partials(_ batch: String, stage: Int) -> String { "batches/\(batch)/source/partials/\(stage)/" }
 
     /// Uploads the sources of `spec` as artifacts of `batch`, streaming the input.
-    static func upload(_ spec: PipelineSpec, batch: String, to store: PostgresJobStore) async throws {
+    static func upload(_ spec: PipelineSpec, batch: String, to store: any BatchStore) async throws {
         try await store.putArtifact(group: batch, name: pipeline(batch), bytes: spec.source)
         try await store.putArtifact(group: batch, name: input(batch), fromFile: spec.ingest.path)
         for (index, stage) in spec.stages.enumerated() {
@@ -35,12 +35,12 @@ enum SubmittedSources {
 
     /// The submitted spec of `batch` with its paths moved into `directory`: the partials downloaded now,
     /// the input at `inputPath(directory)` (downloaded by `fetchInput` when the ingest job needs it).
-    static func localSpec(batch: String, store: PostgresJobStore, directory: String) async throws -> PipelineSpec {
-        let sources = PostgresArtifactStore(store: store, group: batch, scratch: directory)
+    static func localSpec(batch: String, store: any BatchStore, directory: String) async throws -> PipelineSpec {
+        let sources = DatabaseArtifactStore(store: store, group: batch, scratch: directory)
         guard let bytes = try await sources.read(pipeline(batch)) else {
-            throw PermanentJobError("batch \(batch) has no pipeline.json in \(store.location); was it pruned?")
+            throw PermanentJobError("batch \(batch) has no pipeline.json in \(store.description); was it pruned?")
         }
-        var spec = try PipelineSpec.decode(bytes, file: "\(store.location) batch \(batch) pipeline.json")
+        var spec = try PipelineSpec.decode(bytes, file: "\(store.description) batch \(batch) pipeline.json")
         let entries = try await store.artifacts(group: batch)
         for (index, stage) in spec.stages.enumerated() {
             switch stage {
@@ -67,12 +67,12 @@ enum SubmittedSources {
     static func inputPath(_ directory: String) -> String { (directory as NSString).appendingPathComponent("input") }
 
     /// Downloads the batch's input to where its local spec reads it, once.
-    static func fetchInput(batch: String, store: PostgresJobStore, directory: String) async throws {
+    static func fetchInput(batch: String, store: any BatchStore, directory: String) async throws {
         let target = inputPath(directory)
         if FileManager.default.fileExists(atPath: target) { return }
-        let sources = PostgresArtifactStore(store: store, group: batch, scratch: directory)
+        let sources = DatabaseArtifactStore(store: store, group: batch, scratch: directory)
         guard try await sources.download(input(batch), to: target) else {
-            throw PermanentJobError("batch \(batch) has no uploaded input in \(store.location)")
+            throw PermanentJobError("batch \(batch) has no uploaded input in \(store.description)")
         }
     }
 }

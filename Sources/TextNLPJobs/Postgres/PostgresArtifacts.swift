@@ -42,12 +42,6 @@ enum PostgresArtifacts {
     }
 }
 
-/// An artifact as listed: its name and size.
-public struct ArtifactEntry: Sendable, Equatable {
-    public var name: String
-    public var bytes: Int64
-}
-
 extension PostgresJobStore {
     /// Replaces an artifact of `group` by `bytes`.
     public func putArtifact(group: String, name: String, bytes: [UInt8]) async throws {
@@ -141,6 +135,13 @@ extension PostgresJobStore {
             }
             try await PostgresArtifacts.finish(group: group, name: name, bytes: bytes, chunks: chunks, now: now, on: c, logger: logger)
             return bytes
+        }
+    }
+
+    public func deleteArtifacts(group: String) async throws {
+        try await transaction("delete the artifacts of \(group)") { c, logger in
+            try await c.query("DELETE FROM textnlp_artifact_chunks WHERE grp = \(group)", logger: logger)
+            try await c.query("DELETE FROM textnlp_artifacts WHERE grp = \(group)", logger: logger)
         }
     }
 

@@ -2,62 +2,35 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A batch as a cluster records it: what was submitted, under which key, and when it was cancelled. Its
-/// progress is its jobs (the group named by its id) and its files are its artifacts.
-public struct BatchRecord: Sendable, Equatable {
-    public var id: String
-    public var name: String
-    public var idempotencyKey: String?
-    public var queue: String
-    public var model: String?
-    public var specSHA256: String
-    public var createdAt: Double
-    public var cancelRequestedAt: Double?
-
-    public init(id: String, name: String, idempotencyKey: String?, queue: String, model: String?, specSHA256: String,
-                createdAt: Double = 0, cancelRequestedAt: Double? = nil) {
-        self.id = id
-        self.name = name
-        self.idempotencyKey = idempotencyKey
-        self.queue = queue
-        self.model = model
-        self.specSHA256 = specSHA256
-        self.createdAt = createdAt
-        self.cancelRequestedAt = cancelRequestedAt
-    }
-}
-
-extension PostgresJobStore {
-    private static let batchColumns = "id, name, idempotency_key, queue, model, spec_sha256, created_at, cancel_requested_at"
+extension PostgresJobStore: BatchStore {
+    private static let batchColumns = "id, name, idempotency_key, queue, model, spec_sha256, created_at, cancel_requested_at, tenant, details"
 
     private static func batches(_ rows: PostgresRowSequence) async throws -> [BatchRecord] {
         var out: [BatchRecord] = []
-        for try await (id, name, key, queue, model, sha, created, cancel) in rows.decode(
-            (String, String, String?, String, String?, String, Double, Double?).self) {
+        for try await (id, name, key, queue, model, sha, created, cancel, tenant, details) in rows.decode(
+            (String, String, String?, String, String?, String, Double, Double?, String, String?).self) {
             out.append(BatchRecord(id: id, name: name, idempotencyKey: key, queue: queue, model: model, specSHA256: sha,
-                                   createdAt: created, cancelRequestedAt: cancel))
+                                   createdAt: created, cancelRequestedAt: cancel, tenant: tenant, details: details))
         }
         return out
     }
 
-    /// Records a batch and returns the one that stands: the new one, or the batch already recorded under
-    /// the same idempotency key or the same id (the same pipeline, input and model). `created` is false for
-    /// an existing one.
     public func recordBatch(_ batch: BatchRecord) async throws -> (batch: BatchRecord, created: Bool) {
         let now = self.now
         return try await transaction("record batch \(batch.id)") { c, logger in
             // The key's lock makes two submits with one key wait for each other instead of both inserting.
             if let key = batch.idempotencyKey {
-                try await c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+                try await c.query("SELECT pg_advisory_xact_lock(hashtextextended(\(batch.tenant + "/" + key), 0))", logger: logger)
                 if let existing = try await Self.batches(c.query("""
-                    SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE idempotency_key = \(key)
+                    SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE idempotency_key = \(key) AND tenant = \(batch.tenant)
                     """, logger: logger)).first {
                     return (existing, false)
                 }
             }
             let inserted = try await Self.batches(c.query("""
-                INSERT INTO textnlp_batches (id, name, idempotency_key, queue, model, spec_sha256, created_at)
-                VALUES (\(batch.id), \(batch.name), \(batch.idempotencyKey), \(batch.queue), \(batch.model), \(batch.specSHA256), \(unescaped: now))
+                INSERT INTO textnlp_batches (id, name, idempotency_key, queue, model, spec_sha256, created_at, tenant, details)
+                VALUES (\(batch.id), \(batch.name), \(batch.idempotencyKey), \(batch.queue), \(batch.model), \(batch.specSHA256),
+                        \(unescaped: now), \(batch.tenant), \(batch.details))
                 ON CONFLICT (id) DO NOTHING RETURNING \(unescaped: Self.batchColumns)
                 """, logger: logger))
             if let new = inserted.first { return (new, true) }
@@ -68,9 +41,11 @@ extension PostgresJobStore {
         }
     }
 
-    public func batch(idempotencyKey key: String) async throws -> BatchRecord? {
+    public func batch(idempotencyKey key: String, tenant: String) async throws -> BatchRecord? {
         try await transaction("read the batch of key \(key)") { c, logger in
-            try await Self.batches(c.query("SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE idempotency_key = \(key)", logger: logger)).first
+            try await Self.batches(c.query("""
+                SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches WHERE idempotency_key = \(key) AND tenant = \(tenant)
+                """, logger: logger)).first
         }
     }
 
@@ -80,23 +55,18 @@ extension PostgresJobStore {
         }
     }
 
-    /// Batches newest first, after the one with id `after` when given.
-    public func batches(after: String? = nil, limit: Int = 100) async throws -> [BatchRecord] {
+    public func batches(after: String?, limit: Int, tenant: String?) async throws -> [BatchRecord] {
         try await transaction("list batches") { c, logger in
-            if let after {
-                return try await Self.batches(c.query("""
-                    SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches
-                    WHERE (created_at, id) < (SELECT created_at, id FROM textnlp_batches WHERE id = \(after))
-                    ORDER BY created_at DESC, id DESC LIMIT \(limit)
-                    """, logger: logger))
-            }
-            return try await Self.batches(c.query("""
-                SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            // A cursor of another tenant or none at all starts nowhere: the list is empty, not someone else's.
+            try await Self.batches(c.query("""
+                SELECT \(unescaped: Self.batchColumns) FROM textnlp_batches
+                WHERE (\(tenant)::text IS NULL OR tenant = \(tenant))
+                  AND (\(after)::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM textnlp_batches WHERE id = \(after)))
+                ORDER BY created_at DESC, id DESC LIMIT \(limit)
                 """, logger: logger))
         }
     }
 
-    /// Records the cancel request (the first one's time stays) and cancels the batch's jobs.
     public func cancelBatch(id: String) async throws {
         let now = self.now
         _ = try await transaction("cancel batch \(id)") { c, logger in
@@ -107,8 +77,7 @@ extension PostgresJobStore {
         try await cancel(group: id)
     }
 
-    /// Deletes batches whose every job finished more than `retentionSeconds` ago, with their jobs and
-    /// artifacts, and finished groups of jobs of no batch as old. Returns how many batches went.
+    /// Also deletes finished groups of jobs of no batch as old.
     @discardableResult
     public func prune(retentionSeconds: Double) async throws -> Int {
         let now = self.now

@@ -104,6 +104,44 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        (JobStoreSchema.versions[3], [
+            "ALTER TABLE textnlp_batches ADD COLUMN tenant text NOT NULL DEFAULT '', ADD COLUMN details text",
+            "ALTER TABLE textnlp_batches DROP CONSTRAINT textnlp_batches_idempotency_key_key",
+            "CREATE UNIQUE INDEX textnlp_batches_tenant_key ON textnlp_batches (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL",
+            "CREATE INDEX textnlp_batches_tenant_created ON textnlp_batches (tenant, created_at, id)",
+            """
+            CREATE TABLE textnlp_api_keys (
+                id text PRIMARY KEY,
+                hash text NOT NULL UNIQUE,
+                tenant text NOT NULL,
+                rpm integer,
+                tpm integer,
+                created_at double precision NOT NULL,
+                revoked_at double precision
+            )
+            """,
+            """
+            CREATE TABLE textnlp_files (
+                id text PRIMARY KEY,
+                tenant text NOT NULL,
+                filename text NOT NULL,
+                purpose text NOT NULL,
+                bytes bigint NOT NULL,
+                created_at double precision NOT NULL
+            )
+            """,
+            "CREATE INDEX textnlp_files_tenant_created ON textnlp_files (tenant, created_at, id)",
+            // Requests and tokens of a key in one minute, shared by every replica of the server.
+            """
+            CREATE TABLE textnlp_rate_windows (
+                key_id text NOT NULL,
+                minute bigint NOT NULL,
+                requests integer NOT NULL DEFAULT 0,
+                tokens bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (key_id, minute)
+            )
+            """,
+        ]),
     ]
 
     /// Applies the versions this store lacks; refuses a store with versions this build does not know.

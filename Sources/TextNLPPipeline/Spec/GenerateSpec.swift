@@ -9,6 +9,9 @@ public struct GenerateSpec: Sendable {
     public var sampling = SamplingParameters()
     public var stop: [String] = []
     public var n = 1
+    /// A row field holding per-row overrides (`max_tokens`, the sampling keys, `seed`, `stop`): what an
+    /// OpenAI batch line's body asks for. A row's `seed` is used as it is, not derived.
+    public var parameters: String?
 
     static func decode(_ r: inout ObjectReader, log: inout IssueLog) -> GenerateSpec? {
         var s = GenerateSpec()
@@ -31,6 +34,7 @@ public struct GenerateSpec: Sendable {
         if s.stop.count > 16 { log.add(joinPath(r.path, "stop"), "may hold at most 16 strings") }
         if s.stop.contains("") { log.add(joinPath(r.path, "stop"), "must not contain an empty string") }
         s.n = r.int("n", in: 1...64, log: &log) ?? s.n
+        s.parameters = r.string("parameters", log: &log)
         return s
     }
 }

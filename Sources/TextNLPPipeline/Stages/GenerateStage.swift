@@ -101,11 +101,18 @@ public struct GenerateStage: RowStage {
         case .success(let p): prompt = p
         case .failure(let problem): return failure(problem.reason)
         }
-        var sampling = spec.sampling
-        sampling.seed = seed(rowID: row.id, sample: sample)
+        let parameters: RowParameters
+        switch RowParameters.read(spec.parameters.flatMap { row.value($0) }, field: spec.parameters ?? "", defaults: spec) {
+        case .success(let p): parameters = p
+        case .failure(let problem): return failure(problem.reason)
+        }
+        var sampling = parameters.sampling
+        // A row's own seed is its request's: sample k of it takes seed + k, as `textnlp generate` numbers lines.
+        sampling.seed = parameters.seed.map { $0 &+ UInt64(sample) } ?? seed(rowID: row.id, sample: sample)
         let completion: Completion
         do {
-            completion = try await generator.complete(prompt, options: CompletionOptions(sampling: sampling, maxTokens: spec.maxTokens, stop: spec.stop))
+            completion = try await generator.complete(prompt, options: CompletionOptions(sampling: sampling, maxTokens: parameters.maxTokens,
+                                                                                         stop: parameters.stop))
         } catch let error as GenerationError {
             return failure("\(error)")
         }

@@ -2,19 +2,20 @@ import Foundation
 import TextNLPJobs
 import TextNLPPipeline
 
-/// A batch's artifacts in PostgreSQL, in the batch's group, named by their path relative to `root` (a path
-/// no file system sees: `BatchLayout` and `OutputPaths` are built on it). Writes through a file handle go
-/// to a scratch file first and are then streamed into the database; reads stream a chunk at a time.
-public struct PostgresArtifactStore: ArtifactStore {
+/// A batch's artifacts in its batch store (PostgreSQL, or the embedded server's SQLite file), in the
+/// batch's group, named by their path relative to `root` (a path no file system sees: `BatchLayout` and
+/// `OutputPaths` are built on it). Writes through a file handle go to a scratch file first and are then
+/// streamed into the database; reads stream a chunk at a time.
+public struct DatabaseArtifactStore: ArtifactStore {
     /// The root the cluster's layouts are built on.
     public static let root = "/textnlp-cluster"
 
-    public let store: PostgresJobStore
+    public let store: any BatchStore
     public let group: String
     /// A local directory for scratch files and for local copies (input files, partials).
     public let scratch: String
 
-    public init(store: PostgresJobStore, group: String, scratch: String) {
+    public init(store: any BatchStore, group: String, scratch: String) {
         self.store = store
         self.group = group
         self.scratch = scratch

@@ -1,0 +1,39 @@
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The server's settings: where it listens and what it serves.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// The routes, assembled in one place: operations endpoints open, `/v1/*` behind keys.
+public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    HealthRoutes(deps: deps).add(to: router)
+    let v1 = router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store))
+    FilesRoutes(deps: deps).add(to: v1)
+    OpenAIBatchesRoutes(deps: deps).add(to: v1)
+    PipelineBatchRoutes(deps: deps).add(to: v1)
+    return router
+}
+
+/// The application: the router over `deps`, with `services` (workers, the store's client) run beside the
+/// HTTP server in one ServiceGroup that drains on SIGTERM and SIGINT.
+public func buildApplication(_ configuration: ServerConfiguration, deps: ServerDependencies, services: [any Service] = [],
+                             logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+    -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(deps),
+        configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "textnlp"),
+        services: services,
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        logger: logger)
+}

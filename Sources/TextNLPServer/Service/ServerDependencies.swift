@@ -1,0 +1,44 @@
+import Foundation
+import TextNLPInference
+import TextNLPJobs
+
+/// What the routes work on: the store every door shares, the model catalogue, a scratch directory, and
+/// the limits on what a request may send.
+public struct ServerDependencies: Sendable {
+    public var store: any ServerStore
+    public var catalog: ModelCatalog
+    /// Scratch files (normalized inputs, results being made).
+    public var scratch: String
+    public var limits: Limits
+    /// Where `/v1/batch` finds pipelines by name.
+    public var pipelines: String
+    /// Whether the workers that run batches are there (in process, or `textnlp worker`s of a cluster).
+    public var workersReady: @Sendable () async -> Bool
+
+    public struct Limits: Sendable {
+        /// JSON request bodies.
+        public var bodyBytes = 1 << 20
+        /// File uploads (OpenAI allows 200 MB for a batch input file).
+        public var uploadBytes = 200 << 20
+
+        public init(bodyBytes: Int = 1 << 20, uploadBytes: Int = 200 << 20) {
+            self.bodyBytes = bodyBytes
+            self.uploadBytes = uploadBytes
+        }
+    }
+
+    public init(store: any ServerStore, catalog: ModelCatalog, scratch: String, limits: Limits = Limits(), pipelines: String = "Pipelines",
+                workersReady: @escaping @Sendable () async -> Bool = { true }) {
+        self.store = store
+        self.pipelines = pipelines
+        self.catalog = catalog
+        self.scratch = scratch
+        self.limits = limits
+        self.workersReady = workersReady
+    }
+
+    /// The catalogue's model ids whose files are here: what a request may name.
+    var localModels: Set<String> {
+        Set(catalog.entries.filter { FileManager.default.fileExists(atPath: catalog.directory.appendingPathComponent($0.file).path) }.map(\.id))
+    }
+}

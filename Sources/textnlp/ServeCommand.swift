@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TextNLPBatches
+import TextNLPInference
+import TextNLPJobs
+import TextNLPServer
+
+extension TextNLP {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the batch API (OpenAI's /v1/files and /v1/batches, textnlp's /v1/batch) over the batches, store and workers.",
+            discussion: """
+                Without a database URL the server is self-contained: its store and files are under --data-dir and its \
+                workers run in process. With DATABASE_URL it serves the cluster's PostgreSQL, and `textnlp worker` \
+                processes do the work (--workers 0 makes an API-only server). Every /v1 request needs a key from \
+                `textnlp keys create`. SIGTERM drains: the server stops accepting, workers give back what they hold.
+                """)
+
+        @OptionGroup var where_: ServerStoreOption
+
+        @Option(help: "The address to listen on (default 127.0.0.1).") var host = "127.0.0.1"
+        @Option(help: "The port (default 8080; 0 picks a free one, printed on standard error).") var port = 8080
+        @Option(help: "Jobs the server's own workers run at once (default 2; 0: none, the cluster's workers do the work).") var workers = 2
+        @Option(name: .long, help: "The largest JSON request body, in KiB (default 1024).") var maxBodyKib = 1024
+        @Option(name: .long, help: "The largest upload, in MiB (default 200).") var maxUploadMib = 200
+
+        func validate() throws {
+            if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+            if !(0...256).contains(workers) { throw ValidationError("--workers must be between 0 and 256") }
+            if maxBodyKib < 1 || maxUploadMib < 1 { throw ValidationError("--max-body-kib and --max-upload-mib must be positive") }
+        }
+
+        func run() async throws {
+            JSONLogHandler.bootstrap()
+            let logger = Logger(label: "textnlp.serve")
+            let catalog = try ModelCatalog()
+            let (store, close) = try await where_.open(for: "serve", logger: logger, waiting: true)
+            let scratch = where_.isEmbedded ? (where_.directory as NSString).appendingPathComponent("scratch")
+                : NSTemporaryDirectory() + "textnlp-serve-\(getpid())"
+            let running = RunningFlag()
+            var services: [any Service] = []
+            if workers > 0 {
+                let worker = ClusterWorker(store: store, catalog: catalog, concurrency: workers, scratch: (scratch as NSString).appendingPathComponent("worker"),
+                                           logger: Logger(label: "textnlp.worker"))
+                services.append(WorkerService(worker: worker, running: running))
+            }
+            let inProcess = workers > 0, embedded = where_.isEmbedded
+            let deps = ServerDependencies(
+                store: store, catalog: catalog, scratch: scratch,
+                limits: .init(bodyBytes: maxBodyKib << 10, uploadBytes: maxUploadMib << 20),
+                // A cluster's server without workers of its own counts on `textnlp worker`s; the embedded one needs its own.
+                workersReady: { inProcess ? running.value : !embedded })
+            let app = buildApplication(ServerConfiguration(host: host, port: port), deps: deps, services: services, logger: logger) { port in
+                FileHandle.standardError.write(Data("textnlp serve: listening on http://\(host):\(port) (\(store.description))\n".utf8))
+            }
+            do {
+                try await app.runService()
+            } catch {
+                await close()
+                throw error
+            }
+            await close()
+        }
+    }
+}
