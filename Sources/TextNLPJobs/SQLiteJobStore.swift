@@ -125,13 +125,20 @@ public final class SQLiteJobStore: JobStore {
                 UPDATE jobs SET state = 'completed', result = ?, finished_at = ?, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ? AND state = 'running'
                 """, arguments: [outcome.result, t, id, owner])
-            guard db.changesCount == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }
-            if !outcome.artifacts.isEmpty, let group = try String.fetchOne(db, sql: "SELECT grp FROM jobs WHERE id = ?", arguments: [id]) {
-                for artifact in outcome.artifacts {
-                    try Self.replaceArtifact(group: group, name: artifact.name, bytes: artifact.bytes, now: t, db: db)
-                }
+            guard db.changesCount == 1, let job = try GRDB.Row.fetchOne(db, sql: "SELECT grp, cancel_requested FROM jobs WHERE id = ?", arguments: [id]) else {
+                throw JobsError.leaseLost(job: id, owner: owner)
+            }
+            let group: String = job["grp"], cancelled: Bool = job["cancel_requested"]
+            for artifact in outcome.artifacts {
+                try Self.replaceArtifact(group: group, name: artifact.name, bytes: artifact.bytes, now: t, db: db)
             }
             _ = try SQLiteRows.insert(outcome.enqueue, now: t, db: db)
+            if cancelled {
+                // The group was cancelled while this job ran to its end: what it enqueues is cancelled with the rest.
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE grp = ? AND state IN ('scheduled', 'available', 'retryable')
+                    """, arguments: [t, group])
+            }
         }
     }
 

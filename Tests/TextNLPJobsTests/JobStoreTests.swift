@@ -208,6 +208,21 @@ struct JobStoreTests {
         }
     }
 
+    /// A job that runs to its end after its group was cancelled completes, but what it enqueues (an ingest's
+    /// shards) is cancelled with the rest instead of running.
+    @Test(arguments: StoreKind.allCases)
+    func whatAJobEnqueuesAfterItsGroupWasCancelledIsCancelled(_ kind: StoreKind) async throws {
+        try await withStore(kind) { store, fixture in
+            try await store.enqueue([NewJob(kind: "k", key: "ingest", group: "g"), NewJob(kind: "k", key: "other", group: "h")])
+            let ingest = try await store.claim(queue: "default", owner: "w", limit: 1, leaseSeconds: 30)[0]
+            #expect(try await store.cancel(group: "g") == 1)
+            try await store.complete(id: ingest.id, owner: "w", result: nil,
+                                     enqueue: [NewJob(kind: "k", key: "shard-0", group: "g"), NewJob(kind: "k", key: "shard-1", group: "g")])
+            #expect(try await store.jobs(group: "g").map(\.state) == [.completed, .cancelled, .cancelled])
+            #expect(try await store.claim(queue: "default", owner: "w", limit: 5, leaseSeconds: 30).map(\.key) == ["other"])
+        }
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aCancelledRunningJobEndsCancelledWhenItsWorkerStopsIt(_ kind: StoreKind) async throws {
         try await withStore(kind) { store, fixture in

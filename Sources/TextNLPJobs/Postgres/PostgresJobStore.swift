@@ -182,16 +182,22 @@ public final class PostgresJobStore: JobStore {
             let rows = try await c.query("""
                 UPDATE textnlp_jobs SET state = 'completed', result = \(result), finished_at = \(unescaped: now),
                        lease_expires_at = NULL
-                WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING id
+                WHERE id = \(id) AND lease_owner = \(owner) AND state = 'running' RETURNING grp, cancel_requested
                 """, logger: logger)
-            guard try await PostgresRows.count(rows) == 1 else { throw JobsError.leaseLost(job: id, owner: owner) }
-            if !artifacts.isEmpty {
-                let group = try await PostgresRows.strings(c.query("SELECT grp FROM textnlp_jobs WHERE id = \(id)", logger: logger))[0]
-                for artifact in artifacts {
-                    try await PostgresArtifacts.replace(group: group, name: artifact.name, bytes: artifact.bytes, now: now, on: c, logger: logger)
-                }
+            var completed: (group: String, cancelled: Bool)?
+            for try await (group, cancelled) in rows.decode((String, Bool).self) { completed = (group, cancelled) }
+            guard let (group, cancelled) = completed else { throw JobsError.leaseLost(job: id, owner: owner) }
+            for artifact in artifacts {
+                try await PostgresArtifacts.replace(group: group, name: artifact.name, bytes: artifact.bytes, now: now, on: c, logger: logger)
             }
-            if try await Self.insert(enqueue, now: now, on: c, logger: logger) > 0 {
+            let inserted = try await Self.insert(enqueue, now: now, on: c, logger: logger)
+            if cancelled {
+                // The group was cancelled while this job ran to its end: what it enqueues is cancelled with the rest.
+                try await c.query("""
+                    UPDATE textnlp_jobs SET state = 'cancelled', finished_at = \(unescaped: now)
+                    WHERE grp = \(group) AND state IN ('scheduled', 'available', 'retryable')
+                    """, logger: logger)
+            } else if inserted > 0 {
                 for queue in Set(enqueue.map(\.queue)) {
                     try await c.query("SELECT pg_notify(\(PostgresPresence.channel), \(queue))", logger: logger)
                 }

@@ -14,6 +14,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             let message = error.body ?? (error.status == .notFound ? "Unknown request URL: \(request.method) \(request.uri.path)." : error.status.reasonPhrase)
             throw APIError(error.status, message, code: error.status == .notFound ? "unknown_url" : nil)
+        } catch let error as any HTTPResponseError {
+            throw APIError(error.status, error.status.reasonPhrase)
         } catch let error as JobsError {
             if case .unavailable = error {
                 context.logger.warning("store unavailable: \(error)")

@@ -17,7 +17,7 @@ enum JSONBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "The request body is larger than \(limit) bytes.", code: "request_too_large")
         }
         let bytes = Array(buffer.readableBytesView)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TextNLPJobs
 import TextNLPPipeline
 
@@ -35,7 +36,7 @@ struct FilesRoutes {
         let body: [UInt8]
         do {
             body = Array(try await request.collectBody(upTo: deps.limits.uploadBytes).readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "The upload is larger than \(deps.limits.uploadBytes) bytes.", param: "file", code: "file_too_large")
         }
         let form: Multipart

@@ -1,0 +1,51 @@
+import Testing
+import TextNLPJobs
+import TextNLPPipeline
+import TextNLPServer
+
+/// Every /v1 route needs a key; the operations routes do not.
+struct AuthTests {
+    @Test func missingUnknownAndRevokedKeysAre401InOpenAIsShape() async throws {
+        try await ServerFixture.with { fixture, client in
+            let none = try await client.call(.get, "/v1/batches", key: nil)
+            #expect(none.status == 401 && none.body?.errorType == "authentication_error" && none.body?.errorCode == "missing_api_key")
+            #expect(try await client.call(.get, "/v1/files", key: "tnlp-not-a-key").status == 401)
+            let key = try await fixture.key("acme")
+            #expect(try await client.call(.get, "/v1/files", key: key).status == 200)
+            // The anthropic SDK's header works too.
+            #expect(try await client.call(.get, "/v1/files", key: nil, headers: [.init("x-api-key")!: key]).status == 200)
+            let id = try #require(try await fixture.store.keys().first?.id)
+            #expect(try await fixture.store.revokeKey(id: id))
+            #expect(try await client.call(.get, "/v1/files", key: key).status == 401)
+            #expect(try await client.call(.get, "/health", key: nil).status == 200)
+        }
+    }
+
+    @Test func keysAreStoredHashedNeverInTheClear() async throws {
+        try await ServerFixture.with { fixture, client in
+            let key = try await fixture.key("acme")
+            let stored = try await fixture.store.keys()
+            #expect(stored.count == 1 && stored[0].hash == APIKeys.hash(key) && stored[0].hash != key && !stored[0].hash.contains(key))
+        }
+    }
+
+    @Test func readinessSaysWhatIsMissing() async throws {
+        try await ServerFixture.with(workersReady: false) { fixture, client in
+            let ready = try await client.call(.get, "/ready", key: nil)
+            #expect(ready.status == 503)
+            #expect(ready.body?["problems"]?.arrayValue?.compactMap(\.stringValue).contains { $0.hasPrefix("workers") } == true, "\(String(describing: ready.body))")
+        }
+        try await ServerFixture.with { fixture, client in
+            let ready = try await client.call(.get, "/ready", key: nil)
+            #expect(ready.status == 200)
+        }
+    }
+
+    @Test func anUnknownRouteIsAJSON404() async throws {
+        try await ServerFixture.with { fixture, client in
+            let key = try await fixture.key("acme")
+            let r = try await client.call(.get, "/v1/nothing-here", key: key)
+            #expect(r.status == 404 && r.body?.errorType == "not_found_error", "\(String(decoding: r.raw, as: UTF8.self))")
+        }
+    }
+}
