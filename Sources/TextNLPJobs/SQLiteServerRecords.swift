@@ -79,14 +79,14 @@ extension SQLiteJobStore: ServerStore {
         }
     }
 
-    public func countRequest(keyID: String, minute: Int64, tokens: Int) async throws -> RateWindow {
+    public func recordUse(keyID: String, minute: Int64, requests: Int, tokens: Int) async throws -> RateWindow {
         try await write("count a request of key \(keyID)") { db in
             let row = try GRDB.Row.fetchOne(db, sql: """
-                INSERT INTO rate_windows (key_id, minute, requests, tokens) VALUES (?, ?, 1, ?)
-                ON CONFLICT (key_id, minute) DO UPDATE SET requests = requests + 1, tokens = tokens + excluded.tokens
+                INSERT INTO rate_windows (key_id, minute, requests, tokens) VALUES (?, ?, ?, ?)
+                ON CONFLICT (key_id, minute) DO UPDATE SET requests = requests + excluded.requests, tokens = tokens + excluded.tokens
                 RETURNING requests, tokens
-                """, arguments: [keyID, minute, tokens])
-            return RateWindow(requests: row?["requests"] ?? 1, tokens: row?["tokens"] ?? tokens)
+                """, arguments: [keyID, minute, requests, tokens])
+            return RateWindow(requests: row?["requests"] ?? requests, tokens: row?["tokens"] ?? tokens)
         }
     }
 }

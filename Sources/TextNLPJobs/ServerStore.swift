@@ -69,6 +69,7 @@ public protocol ServerStore: BatchStore {
     /// Deletes a tenant's file record and its bytes; false when there is no such file.
     func deleteFile(id: String, tenant: String) async throws -> Bool
 
-    /// Counts one request of `tokens` tokens for `keyID` in the minute `minute` and returns the window's totals.
-    func countRequest(keyID: String, minute: Int64, tokens: Int) async throws -> RateWindow
+    /// Adds `requests` and `tokens` to `keyID`'s window of minute `minute` and returns the window's totals
+    /// (one statement: replicas that count at once both count).
+    func recordUse(keyID: String, minute: Int64, requests: Int, tokens: Int) async throws -> RateWindow
 }

@@ -6,17 +6,41 @@ import TextNLPInference
 import TextNLPJobs
 import TextNLPPipeline
 import TextNLPServer
+import TextNLPTestSupport
+import Testing
 
 /// The router over a fresh embedded store in a temporary directory, driven in process, with a catalogue
 /// of one model file that is there (`tiny`, never run: these tests check what happens before generation).
 struct ServerFixture {
     let directory: String
-    let store: SQLiteJobStore
+    let store: any ServerStore
     let deps: ServerDependencies
 
     static let model = "tiny"
 
-    static func with(limits: ServerDependencies.Limits = .init(), workersReady: Bool = true,
+    enum Store: String, CaseIterable, Sendable { case sqlite, postgres }
+
+    /// The fixture over a fresh PostgreSQL database (on `DATABASE_URL`) instead of the SQLite file; outside
+    /// CI without one it skips and says so.
+    static func with(_ kind: Store, _ body: @escaping @Sendable (ServerFixture, any TestClientProtocol) async throws -> Void) async throws {
+        guard kind == .postgres else { return try await with(body) }
+        if let (reason, isFailure) = TestDatabase.unavailable("the server on PostgreSQL") {
+            if isFailure { Issue.record(Comment(rawValue: reason)) } else { print(reason) }
+            return
+        }
+        try await TestDatabase.withDatabase { url in
+            let store = try await PostgresJobStore.connect(url: url, name: "server-test")
+            do {
+                try await with(store: store, body)
+            } catch {
+                await store.close()
+                throw error
+            }
+            await store.close()
+        }
+    }
+
+    static func with(limits: ServerDependencies.Limits = .init(), workersReady: Bool = true, store given: (any ServerStore)? = nil,
                      _ body: @Sendable (ServerFixture, any TestClientProtocol) async throws -> Void) async throws {
         let directory = NSTemporaryDirectory() + "textnlp-server-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/models", withIntermediateDirectories: true)
@@ -26,20 +50,28 @@ struct ServerFixture {
             {"models": [{"id": "\(model)", "file": "tiny.gguf", "bytes": 4, "sha256": "00", "architecture": "llama", "quantization": "F32",
               "context_length": 64, "source": {"pypi": "none", "wheel_path": "none", "upstream": "none"}, "license": "MIT"}]}
             """.utf8))
-        let store = try SQLiteJobStore(path: directory + "/textnlp.sqlite")
+        let store = try given ?? SQLiteJobStore(path: directory + "/textnlp.sqlite")
         let deps = ServerDependencies(store: store, catalog: try ModelCatalog(directory: URL(fileURLWithPath: directory + "/models")),
                                       scratch: directory + "/scratch", limits: limits, pipelines: directory + "/pipelines",
                                       workersReady: { workersReady })
-        let fixture = ServerFixture(directory: directory, store: store, deps: deps)
-        let app = Application(router: buildRouter(deps))
+        // Half way through a minute, always: a rate-limit window never turns over in the middle of a test.
+        var fixed = deps
+        fixed.now = { 1_800_000_030 }
+        let fixture = ServerFixture(directory: directory, store: store, deps: fixed)
+        let app = Application(router: buildRouter(fixed))
         try await app.test(.router) { client in try await body(fixture, client) }
     }
 
     /// A new key of `tenant`.
-    func key(_ tenant: String) async throws -> String {
+    func key(_ tenant: String, rpm: Int? = nil, tpm: Int? = nil) async throws -> String {
         let (key, id) = APIKeys.generate()
-        try await store.createKey(APIKeyRecord(id: id, hash: APIKeys.hash(key), tenant: tenant, requestsPerMinute: nil, tokensPerMinute: nil))
+        try await store.createKey(APIKeyRecord(id: id, hash: APIKeys.hash(key), tenant: tenant, requestsPerMinute: rpm, tokensPerMinute: tpm))
         return key
+    }
+
+    /// Another replica of the server: its own router over the same store.
+    func replica<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await Application(router: buildRouter(deps)).test(.router, body)
     }
 }
 

@@ -99,13 +99,13 @@ extension PostgresJobStore: ServerStore {
         }
     }
 
-    public func countRequest(keyID: String, minute: Int64, tokens: Int) async throws -> RateWindow {
+    public func recordUse(keyID: String, minute: Int64, requests: Int, tokens: Int) async throws -> RateWindow {
         let tokens = Int64(tokens)
         return try await autocommit("count a request of key \(keyID)") { c, logger in
             var window = RateWindow(requests: 0, tokens: 0)
             for try await (requests, total) in try await c.query("""
-                INSERT INTO textnlp_rate_windows (key_id, minute, requests, tokens) VALUES (\(keyID), \(minute), 1, \(tokens))
-                ON CONFLICT (key_id, minute) DO UPDATE SET requests = textnlp_rate_windows.requests + 1,
+                INSERT INTO textnlp_rate_windows (key_id, minute, requests, tokens) VALUES (\(keyID), \(minute), \(Int32(requests)), \(tokens))
+                ON CONFLICT (key_id, minute) DO UPDATE SET requests = textnlp_rate_windows.requests + EXCLUDED.requests,
                                                            tokens = textnlp_rate_windows.tokens + EXCLUDED.tokens
                 RETURNING requests, tokens
                 """, logger: logger).decode((Int32, Int64).self) {

@@ -22,6 +22,9 @@ struct BatchInputFile {
     var rows: [UInt8] = []
     var count = 0
     var errors: [LineError] = []
+    /// The tokens the requests may use, estimated before they run: a token per 4 bytes of prompt, plus
+    /// each request's `max_tokens` (or the default).
+    var estimatedTokens = 0
 
     /// At most this many problems are listed; the count of the others is said in the last one.
     static let maxErrors = 100
@@ -63,6 +66,8 @@ struct BatchInputFile {
                 }
                 file.model = parsed.model
                 file.rows += Array(JSONWriter.string(.object(parsed.row)).utf8) + [UInt8(ascii: "\n")]
+                let maxTokens = parsed.row["params"]?.objectValue?["max_tokens"]?.doubleValue.map { Int($0) } ?? OpenAIBatchesRoutes.defaultMaxTokens
+                file.estimatedTokens += line.count / 4 + maxTokens
                 file.count += 1
             }
         }

@@ -42,6 +42,8 @@ struct OpenAIBatchesRoutes {
         let bytes = Gathered()
         try await store.readArtifact(group: FileRecord.group(fileID), name: FileRecord.contentName) { bytes.append($0) }
         let checked = BatchInputFile.check(bytes.value, endpoint: endpoint, knownModels: deps.localModels)
+        // The batch's tokens count against the key's tokens per minute when it is created.
+        try await RateLimiter(store: store, now: deps.now).spend(checked.estimatedTokens, key: context.key)
         let id = "batch_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         let details = BatchDetails(endpoint: endpoint, inputFileID: fileID, completionWindow: window, metadata: metadata,
                                    model: checked.model, errors: checked.errors)

@@ -19,6 +19,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(deps: deps).add(to: router)
     let v1 = router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store))
+        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(store: deps.store, now: deps.now)))
     FilesRoutes(deps: deps).add(to: v1)
     OpenAIBatchesRoutes(deps: deps).add(to: v1)
     PipelineBatchRoutes(deps: deps).add(to: v1)

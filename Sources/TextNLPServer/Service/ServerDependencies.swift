@@ -12,6 +12,8 @@ public struct ServerDependencies: Sendable {
     public var limits: Limits
     /// Where `/v1/batch` finds pipelines by name.
     public var pipelines: String
+    /// The clock of rate-limit windows.
+    public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     /// Whether the workers that run batches are there (in process, or `textnlp worker`s of a cluster).
     public var workersReady: @Sendable () async -> Bool
 
