@@ -72,4 +72,45 @@ public protocol ServerStore: BatchStore {
     /// Adds `requests` and `tokens` to `keyID`'s window of minute `minute` and returns the window's totals
     /// (one statement: replicas that count at once both count).
     func recordUse(keyID: String, minute: Int64, requests: Int, tokens: Int) async throws -> RateWindow
+
+    /// Counts for `/metrics`.
+    func summary() async throws -> StoreSummary
+}
+
+/// What `/metrics` reports of a store, read in a few aggregate queries whatever its size.
+public struct StoreSummary: Sendable, Equatable {
+    /// Jobs by queue and state.
+    public var jobs: [String: [JobState: Int]] = [:]
+    /// When the oldest job waiting to run became due (available or retryable and due), nil when none waits.
+    public var oldestDue: Double?
+    /// Sums over completed shard jobs: rows in and out, prompt and completion tokens.
+    public var rows = 0
+    public var promptTokens = 0
+    public var completionTokens = 0
+    /// Completion tokens of the shard jobs that finished in the last minute.
+    public var recentCompletionTokens = 0
+    /// Batches by their status' name.
+    public var batches: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// One batch's jobs as counted for a summary: enough to name its status without reading every job.
+public struct BatchJobCounts: Sendable {
+    public var cancelRequested: Bool
+    public var states: [JobState: Int]
+    public var ingest: JobState?
+    public var finalize: JobState?
+    public var cancelRequestedJobs: Bool
+
+    /// The OpenAI Batch API's name for the batch's status, by the rules of `BatchStatus`.
+    public var status: String {
+        let cancelled = cancelRequested || cancelRequestedJobs || (states[.cancelled] ?? 0) > 0
+        if finalize == .completed { return "completed" }
+        if (states[.discarded] ?? 0) > 0 { return "failed" }
+        if cancelled { return (states[.running] ?? 0) > 0 ? "cancelling" : "cancelled" }
+        if finalize == .running { return "finalizing" }
+        if ingest != .completed { return "validating" }
+        return "in_progress"
+    }
 }

@@ -13,3 +13,13 @@ public struct APIRequestContext: RequestContext {
     /// The tenant of the request's key; routes behind the auth middleware always have one.
     var tenant: String { key?.tenant ?? "" }
 }
+
+extension APIRequestContext {
+    /// The `{id}` of the route. An id no store could hold (empty, over 256 characters, with a NUL) names
+    /// nothing: not found, like any unknown id.
+    func id(_ what: String, param: String) throws -> String {
+        let id = parameters.get("id") ?? ""
+        guard !id.isEmpty, id.utf8.count <= 256, !id.utf8.contains(0) else { throw APIError.notFound(what, id.replacingOccurrences(of: "\u{0}", with: ""), param: param) }
+        return id
+    }
+}

@@ -47,7 +47,11 @@ struct FieldReader {
 
     func string(_ key: String, required: Bool = false) throws -> String? {
         switch object[key] {
-        case .string(let s)?: return s
+        case .string(let s)?:
+            guard !s.utf8.contains(0) else {
+                throw APIError.invalid("Invalid '\(path(key))': it contains a NUL character.", param: path(key), code: "invalid_value")
+            }
+            return s
         case nil, .null?:
             if required { throw APIError.invalid("Missing required parameter: '\(path(key))'.", param: path(key), code: "missing_required_parameter") }
             return nil

@@ -60,7 +60,7 @@ struct FilesRoutes {
         }
         let id = "file-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
         try await store.putArtifact(group: FileRecord.group(id), name: FileRecord.contentName, bytes: Array(file.body))
-        let record = try await store.recordFile(FileRecord(id: id, tenant: context.tenant, filename: file.filename ?? "upload.jsonl",
+        let record = try await store.recordFile(FileRecord(id: id, tenant: context.tenant, filename: String((file.filename ?? "upload.jsonl").filter { $0 != "\u{0}" }.prefix(255)),
                                                            purpose: purpose, bytes: Int64(file.body.count)))
         return JSONBody.response(Self.json(record))
     }
@@ -72,8 +72,7 @@ struct FilesRoutes {
     }
 
     func record(_ context: APIRequestContext) throws -> String {
-        guard let id = context.parameters.get("id") else { throw APIError.invalid("Missing file id.", param: "file_id") }
-        return id
+        try context.id("file", param: "file_id")
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -103,6 +102,9 @@ struct Page {
 
     init(_ request: Request) throws {
         after = request.uri.queryParameters.get("after").flatMap { $0.isEmpty ? nil : $0 }
+        if let after, after.utf8.contains(0) || after.utf8.count > 256 {
+            throw APIError.invalid("Invalid 'after': not an id.", param: "after", code: "invalid_value")
+        }
         if let text = request.uri.queryParameters.get("limit") {
             guard let n = Int(text), (1...100).contains(n) else {
                 throw APIError.invalid("Invalid 'limit': '\(text)' is not an integer in 1...100.", param: "limit", code: "invalid_value")

@@ -119,7 +119,7 @@ struct OpenAIBatchesRoutes {
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
-        try await respond(context.parameters.get("id") ?? "", tenant: context.tenant)
+        try await respond(try context.id("batch", param: "batch_id"), tenant: context.tenant)
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -133,7 +133,7 @@ struct OpenAIBatchesRoutes {
     }
 
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let id = context.parameters.get("id") ?? ""
+        let id = try context.id("batch", param: "batch_id")
         let (record, status) = try await lookup.cancel(id, tenant: context.tenant) { record, status in
             BatchObject.status(BatchDetails(record) ?? BatchDetails(endpoint: "", inputFileID: "", completionWindow: "", metadata: .null, model: nil, errors: []), status)
         }

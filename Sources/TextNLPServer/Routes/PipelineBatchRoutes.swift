@@ -87,7 +87,9 @@ struct PipelineBatchRoutes {
                 bytes += Array((JSONWriter.string(row) + "\n").utf8)
             }
         case (nil, .string(let id)?), (.null?, .string(let id)?):
-            guard try await store.file(id: id, tenant: context.tenant) != nil else { throw APIError.notFound("file", id, param: "input_file_id") }
+            guard !id.utf8.contains(0), try await store.file(id: id, tenant: context.tenant) != nil else {
+                throw APIError.notFound("file", id, param: "input_file_id")
+            }
             let gathered = Gathered()
             try await store.readArtifact(group: FileRecord.group(id), name: FileRecord.contentName) { gathered.append($0) }
             bytes = gathered.value
@@ -160,7 +162,7 @@ struct PipelineBatchRoutes {
     }
 
     func download(_ file: OutputFile, _ request: Request, _ context: APIRequestContext) async throws -> Response {
-        let id = context.parameters.get("id") ?? ""
+        let id = try context.id("batch", param: "batch_id")
         let (record, _) = try await BatchLookup(store: store).find(id, tenant: context.tenant)
         guard let names = try await BatchFiles.names(batch: record.id, store: store) else {
             throw APIError(.notFound, "Batch '\(id)' has no pipeline files.", param: "batch_id", code: "not_found")

@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Logging
 import ServiceLifecycle
 
@@ -16,8 +17,14 @@ public struct ServerConfiguration: Sendable {
 /// The routes, assembled in one place: operations endpoints open, `/v1/*` behind keys.
 public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: deps.metrics))
     router.add(middleware: ErrorMiddleware())
     HealthRoutes(deps: deps).add(to: router)
+    OpenAPIDocument.add(to: router)
+    router.get("metrics") { _, _ in
+        let text = try await deps.metrics.scrape(deps.store, now: deps.now())
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+    }
     let v1 = router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store))
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(store: deps.store, now: deps.now)))
     FilesRoutes(deps: deps).add(to: v1)

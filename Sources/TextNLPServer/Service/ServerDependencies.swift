@@ -12,6 +12,7 @@ public struct ServerDependencies: Sendable {
     public var limits: Limits
     /// Where `/v1/batch` finds pipelines by name.
     public var pipelines: String
+    public let metrics = ServerMetrics()
     /// The clock of rate-limit windows.
     public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     /// Whether the workers that run batches are there (in process, or `textnlp worker`s of a cluster).
