@@ -40,32 +40,28 @@ public enum JSONWriter {
     }
 
     static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        var pending = Substring.UnicodeScalarView()
-        func flush() {
-            if !pending.isEmpty { out.unicodeScalars.append(contentsOf: pending); pending = .init() }
-        }
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": flush(); out += "\\\""
-            case "\\": flush(); out += "\\\\"
-            case "\n": flush(); out += "\\n"
-            case "\r": flush(); out += "\\r"
-            case "\t": flush(); out += "\\t"
-            case "\u{08}": flush(); out += "\\b"
-            case "\u{0C}": flush(); out += "\\f"
+        // Byte by byte into one buffer (UTF-8 in, UTF-8 out): the spellings above, far cheaper than appending scalars.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count + 2)
+        bytes.append(UInt8(ascii: "\""))
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0x08: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0..<0x20:
+                bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
             default:
-                if scalar.value < 0x20 {
-                    flush()
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    pending.append(scalar)
-                }
+                bytes.append(byte)
             }
         }
-        flush()
-        out += "\""
+        bytes.append(UInt8(ascii: "\""))
+        out += String(decoding: bytes, as: UTF8.self)
     }
 }
 

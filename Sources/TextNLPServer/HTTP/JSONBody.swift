@@ -6,9 +6,13 @@ import TextNLPPipeline
 /// responses written from `JSONValue`s (so that absent values are explicit nulls, as OpenAI's objects have).
 enum JSONBody {
     static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
-        var buffer = ByteBuffer()
-        buffer.writeString(JSONWriter.string(value))
-        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+        response(buffer(value), status: status)
+    }
+
+    static func buffer(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: JSONWriter.string(value)) }
+
+    static func response(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
     }
 
     /// The request's body as a JSON object, at most `limit` bytes; a 413 above it, a 400 naming the problem otherwise.

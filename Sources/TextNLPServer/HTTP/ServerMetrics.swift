@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import Synchronization
 import TextNLPJobs
 
 /// The server's Prometheus metrics (`/metrics`, the text format): requests by route and status, latency
@@ -15,13 +16,25 @@ public final class ServerMetrics: Sendable {
 
     public init() {}
 
+    /// The collectors of each method, route and status, made once (the registry's lookup costs more than a count).
+    private let collectors = Mutex<[String: (Counter, DurationHistogram)]>([:])
+
     func request(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: .init(namespace: "textnlp", metricName: "http_requests", unitName: "total",
-                                               helpText: "HTTP requests by method, route and status."),
-                             labels: [("method", method), ("route", route), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(descriptor: .init(namespace: "textnlp", metricName: "http_request_duration", unitName: "seconds",
-                                                         helpText: "HTTP request latency by method and route."),
-                                       labels: [("method", method), ("route", route)], buckets: Self.buckets).record(duration)
+        let key = "\(method) \(route) \(status)"
+        let (counter, histogram) = collectors.withLock { cache in
+            if let made = cache[key] { return made }
+            let made = (
+                registry.makeCounter(descriptor: .init(namespace: "textnlp", metricName: "http_requests", unitName: "total",
+                                                       helpText: "HTTP requests by method, route and status."),
+                                     labels: [("method", method), ("route", route), ("status", String(status))]),
+                registry.makeDurationHistogram(descriptor: .init(namespace: "textnlp", metricName: "http_request_duration", unitName: "seconds",
+                                                                 helpText: "HTTP request latency by method and route."),
+                                               labels: [("method", method), ("route", route)], buckets: Self.buckets))
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     private func gauge(_ name: String, _ unit: String, _ help: String, _ labels: [(String, String)] = []) -> Gauge {

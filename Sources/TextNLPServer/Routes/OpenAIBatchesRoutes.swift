@@ -113,9 +113,20 @@ struct OpenAIBatchesRoutes {
         return o["metadata"] ?? .null
     }
 
+    /// How long a batch object is answered from memory: an ended batch changes no more (but a pipeline batch
+    /// may be submitted again), a running one changes by the second.
+    static func cacheSeconds(_ object: JSONValue) -> Double {
+        ["completed", "failed", "cancelled", "expired"].contains(object.objectValue?["status"]?.stringValue ?? "") ? 5 : 0.5
+    }
+
     func respond(_ id: String, tenant: String) async throws -> Response {
+        let key = tenant + "\u{0}" + id
+        if let (cached, refresh) = deps.batchObjects.lookup(key), !refresh { return JSONBody.response(cached) }
         let (record, status) = try await lookup.find(id, tenant: tenant)
-        return JSONBody.response(try await object(record, status))
+        let object = try await object(record, status)
+        let buffer = JSONBody.buffer(object)
+        deps.batchObjects.set(key, buffer, ttl: Self.cacheSeconds(object))
+        return JSONBody.response(buffer)
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -137,7 +148,10 @@ struct OpenAIBatchesRoutes {
         let (record, status) = try await lookup.cancel(id, tenant: context.tenant) { record, status in
             BatchObject.status(BatchDetails(record) ?? BatchDetails(endpoint: "", inputFileID: "", completionWindow: "", metadata: .null, model: nil, errors: []), status)
         }
-        return JSONBody.response(try await object(record, status))
+        let answer = try await object(record, status)
+        let buffer = JSONBody.buffer(answer)
+        deps.batchObjects.set(context.tenant + "\u{0}" + id, buffer, ttl: Self.cacheSeconds(answer))
+        return JSONBody.response(buffer)
     }
 }
 

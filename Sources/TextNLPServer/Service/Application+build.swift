@@ -25,7 +25,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
         let text = try await deps.metrics.scrape(deps.store, now: deps.now())
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
     }
-    let v1 = router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store))
+    let v1 = router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store, keys: TTLCache(capacity: 10_000)))
         .add(middleware: RateLimitMiddleware(limiter: RateLimiter(store: deps.store, now: deps.now)))
     FilesRoutes(deps: deps).add(to: v1)
     OpenAIBatchesRoutes(deps: deps).add(to: v1)

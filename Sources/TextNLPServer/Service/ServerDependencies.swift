@@ -1,6 +1,7 @@
 import Foundation
 import TextNLPInference
 import TextNLPJobs
+import NIOCore
 
 /// What the routes work on: the store every door shares, the model catalogue, a scratch directory, and
 /// the limits on what a request may send.
@@ -13,6 +14,9 @@ public struct ServerDependencies: Sendable {
     /// Where `/v1/batch` finds pipelines by name.
     public var pipelines: String
     public let metrics = ServerMetrics()
+    /// Batch objects as answered lately, by tenant and id: a client polling a batch (or many) is answered
+    /// from memory for a moment instead of reading its jobs each time.
+    let batchObjects = TTLCache<String, ByteBuffer>(capacity: 10_000)
     /// The clock of rate-limit windows.
     public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     /// Whether the workers that run batches are there (in process, or `textnlp worker`s of a cluster).
