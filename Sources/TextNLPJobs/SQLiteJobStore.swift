@@ -208,6 +208,16 @@ public final class SQLiteJobStore: JobStore {
         }
     }
 
+    /// Returns every running job to the queue, as a rescued attempt: for a process that owns the store alone
+    /// (the embedded server) when it starts, since any job still running then was its predecessor's.
+    @discardableResult
+    public func recoverAllRunning(message: String) async throws -> Int {
+        let t = now(), path = self.path
+        return try await write("recover the running jobs") { db in
+            try SQLiteRows.loseAttempts(db, store: path, where: "state = 'running'", arguments: [], message: message, now: t)
+        }
+    }
+
     @discardableResult
     public func retryDiscarded(group: String) async throws -> Int {
         let t = now()

@@ -21,14 +21,26 @@ extension TextNLP {
 
         @OptionGroup var where_: ServerStoreOption
 
-        @Option(help: "The address to listen on (default 127.0.0.1).") var host = "127.0.0.1"
-        @Option(help: "The port (default 8080; 0 picks a free one, printed on standard error).") var port = 8080
+        @Option(help: "The address to listen on (default: $TEXTNLP_HOST, else 127.0.0.1).") var host: String?
+        @Option(help: "The port (default: $TEXTNLP_PORT, else 8080; 0 picks a free one, printed on standard error).") var port: Int?
         @Option(help: "Jobs the server's own workers run at once (default 2; 0: none, the cluster's workers do the work).") var workers = 2
         @Option(name: .long, help: "The largest JSON request body, in KiB (default 1024).") var maxBodyKib = 1024
         @Option(name: .long, help: "The largest upload, in MiB (default 200).") var maxUploadMib = 200
 
+        /// Flags first, then the environment.
+        var address: (host: String, port: Int) {
+            get throws {
+                let env = ProcessInfo.processInfo.environment
+                let host = self.host ?? env["TEXTNLP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+                if let port { return (host, port) }
+                guard let text = env["TEXTNLP_PORT"], !text.isEmpty else { return (host, 8080) }
+                guard let port = Int(text) else { throw ValidationError("TEXTNLP_PORT is not a port number: \(text)") }
+                return (host, port)
+            }
+        }
+
         func validate() throws {
-            if !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+            if !(0...65535).contains(try address.port) { throw ValidationError("--port (or TEXTNLP_PORT) must be between 0 and 65535") }
             if !(0...256).contains(workers) { throw ValidationError("--workers must be between 0 and 256") }
             if maxBodyKib < 1 || maxUploadMib < 1 { throw ValidationError("--max-body-kib and --max-upload-mib must be positive") }
         }
@@ -40,6 +52,12 @@ extension TextNLP {
             let (store, close) = try await where_.open(for: "serve", logger: logger, waiting: true)
             let scratch = where_.isEmbedded ? (where_.directory as NSString).appendingPathComponent("scratch")
                 : NSTemporaryDirectory() + "textnlp-serve-\(getpid())"
+            if let embedded = store as? SQLiteJobStore, workers > 0 {
+                // This server owns its store alone: what still runs there was its predecessor's (killed, or the
+                // machine went down). Back to the queue now, as rescued attempts, instead of after their leases.
+                let n = try await embedded.recoverAllRunning(message: "the server stopped while it ran; rescued when it started again")
+                if n > 0 { logger.warning("returned \(n) job(s) of the previous run to the queue") }
+            }
             let running = RunningFlag()
             var services: [any Service] = []
             if workers > 0 {
@@ -53,6 +71,7 @@ extension TextNLP {
                 limits: .init(bodyBytes: maxBodyKib << 10, uploadBytes: maxUploadMib << 20),
                 // A cluster's server without workers of its own counts on `textnlp worker`s; the embedded one needs its own.
                 workersReady: { inProcess ? running.value : !embedded })
+            let (host, port) = try address
             let app = buildApplication(ServerConfiguration(host: host, port: port), deps: deps, services: services, logger: logger) { port in
                 FileHandle.standardError.write(Data("textnlp serve: listening on http://\(host):\(port) (\(store.description))\n".utf8))
             }

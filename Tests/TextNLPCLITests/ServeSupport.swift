@@ -67,3 +67,24 @@ enum ReferencePython {
         return nil
     }
 }
+
+extension ServeProcess {
+    /// One request with curl (a client of its own, over loopback): the status and the body.
+    func request(_ method: String, _ path: String, key: String, json: String? = nil, upload: String? = nil) async throws -> (status: Int, body: String) {
+        var args = ["-s", "-X", method, "-H", "Authorization: Bearer \(key)", "-w", "\n%{http_code}"]
+        if let json { args += ["-H", "Content-Type: application/json", "-d", json] }
+        if let upload { args += ["-F", "purpose=batch", "-F", "file=@\(upload)"] }
+        let r = try await Support.run("curl", args + [base + path])
+        let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+    }
+
+    func object(_ method: String, _ path: String, key: String, json: String? = nil, upload: String? = nil) async throws -> JSONObject {
+        let r = try await request(method, path, key: key, json: json, upload: upload)
+        guard r.status == 200, case .object(let o)? = try? JSONParser.parse(r.body) else {
+            Issue.record("\(method) \(path): \(r.status) \(r.body)")
+            throw CocoaError(.coderReadCorrupt)
+        }
+        return o
+    }
+}
