@@ -57,6 +57,8 @@ public protocol BatchStore: JobStore, CustomStringConvertible {
     func batches(after: String?, limit: Int, tenant: String?) async throws -> [BatchRecord]
     /// Records the cancel request (the first one's time stays) and cancels the batch's jobs.
     func cancelBatch(id: String) async throws
+    /// Replaces what the API that created the batch recorded with it (`BatchRecord.details`).
+    func setBatchDetails(id: String, details: String) async throws
     /// Deletes batches whose every job finished more than `retentionSeconds` ago, with their jobs and
     /// artifacts. Returns how many batches went.
     @discardableResult

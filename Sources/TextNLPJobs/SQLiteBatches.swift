@@ -61,6 +61,12 @@ extension SQLiteJobStore: BatchStore {
         }
     }
 
+    public func setBatchDetails(id: String, details: String) async throws {
+        try await write("record the details of batch \(id)") { db in
+            try db.execute(sql: "UPDATE batches SET details = ? WHERE id = ?", arguments: [details, id])
+        }
+    }
+
     public func cancelBatch(id: String) async throws {
         let t = now()
         try await write("cancel batch \(id)") { db in

@@ -71,6 +71,7 @@ extension TextNLP {
                 limits: .init(bodyBytes: maxBodyKib << 10, uploadBytes: maxUploadMib << 20),
                 // A cluster's server without workers of its own counts on `textnlp worker`s; the embedded one needs its own.
                 workersReady: { inProcess ? running.value : !embedded })
+            services.append(BatchExpiry(deps: deps, logger: Logger(label: "textnlp.expiry")))
             let (host, port) = try address
             let app = buildApplication(ServerConfiguration(host: host, port: port), deps: deps, services: services, logger: logger) { port in
                 FileHandle.standardError.write(Data("textnlp serve: listening on http://\(host):\(port) (\(store.description))\n".utf8))

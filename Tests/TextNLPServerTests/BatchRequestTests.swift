@@ -126,3 +126,30 @@ struct BatchRequestTests {
         }
     }
 }
+
+/// A batch past its 24 h completion window is stopped and answers `expired`, with `expired_at`.
+struct BatchExpiryTests {
+    @Test func aBatchPastItsWindowExpires() async throws {
+        // The fixture's clock stands well past the day the batch is created in (the store's own clock).
+        try await ServerFixture.with { fixture, client in
+            let key = try await fixture.key("acme")
+            let line = "{\"custom_id\": \"a\", \"method\": \"POST\", \"url\": \"/v1/completions\", \"body\": {\"model\": \"\(ServerFixture.model)\", \"prompt\": \"hi\"}}\n"
+            let file = try #require(try await client.upload(Array(line.utf8), key: key).body?["id"]?.stringValue)
+            let created = try await client.call(.post, "/v1/batches", key: key, json: """
+                {"input_file_id": "\(file)", "endpoint": "/v1/completions", "completion_window": "24h"}
+                """)
+            let id = try #require(created.body?["id"]?.stringValue)
+            #expect(created.body?["status"] == .string("validating"), "no worker runs here: \(String(describing: created.body))")
+            let expiry = BatchExpiry(deps: fixture.deps, logger: .init(label: "test"))
+            #expect(try await expiry.sweep() == 1)
+            #expect(try await expiry.sweep() == 0, "a batch expired twice")
+            // Past the moment batch objects are answered from memory.
+            try await Task.sleep(for: .milliseconds(600))
+            let after = try await client.call(.get, "/v1/batches/\(id)", key: key)
+            #expect(after.body?["status"] == .string("expired") && after.body?["expired_at"] == .int(1_800_000_030), "\(String(describing: after.body))")
+            #expect(try await fixture.store.jobs(group: id).allSatisfy { $0.state == .cancelled })
+            let cancel = try await client.call(.post, "/v1/batches/\(id)/cancel", key: key)
+            #expect(cancel.status == 409)
+        }
+    }
+}

@@ -67,6 +67,12 @@ extension PostgresJobStore: BatchStore {
         }
     }
 
+    public func setBatchDetails(id: String, details: String) async throws {
+        _ = try await transaction("record the details of batch \(id)") { c, logger in
+            try await c.query("UPDATE textnlp_batches SET details = \(details) WHERE id = \(id)", logger: logger)
+        }
+    }
+
     public func cancelBatch(id: String) async throws {
         let now = self.now
         _ = try await transaction("cancel batch \(id)") { c, logger in

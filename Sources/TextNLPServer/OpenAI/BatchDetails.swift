@@ -10,6 +10,8 @@ struct BatchDetails: Sendable {
     var metadata: JSONValue
     var model: String?
     var errors: [BatchInputFile.LineError]
+    /// When the batch passed its completion window unfinished and was stopped.
+    var expiredAt: Double?
 
     static let api = "openai"
 
@@ -18,6 +20,7 @@ struct BatchDetails: Sendable {
             ("api", .string(Self.api)), ("endpoint", .string(endpoint)), ("input_file_id", .string(inputFileID)),
             ("completion_window", .string(completionWindow)), ("metadata", metadata),
             ("model", model.map(JSONValue.string) ?? .null), ("errors", .array(errors.map(\.json))),
+            ("expired_at", expiredAt.map(JSONValue.double) ?? .null),
         ])))
     }
 
@@ -33,6 +36,7 @@ struct BatchDetails: Sendable {
             BatchInputFile.LineError(code: e["code"]?.stringValue ?? "", message: e["message"]?.stringValue ?? "",
                                      param: e["param"]?.stringValue, line: e["line"]?.doubleValue.map { Int($0) })
         }
+        expiredAt = o["expired_at"]?.doubleValue
     }
 
     init(endpoint: String, inputFileID: String, completionWindow: String, metadata: JSONValue, model: String?, errors: [BatchInputFile.LineError]) {

@@ -9,7 +9,9 @@ enum BatchObject {
     /// The status of a batch of the OpenAI door: a batch whose input failed validation has no jobs and
     /// is `failed` from its creation.
     static func status(_ details: BatchDetails, _ status: BatchStatus) -> String {
-        details.errors.isEmpty ? status.status : "failed"
+        if !details.errors.isEmpty { return "failed" }
+        if details.expiredAt != nil && status.status != "completed" { return "expired" }
+        return status.status
     }
 
     static func json(_ record: BatchRecord, details: BatchDetails, status: BatchStatus, files: (output: String?, errors: String?)) -> JSONValue {
@@ -33,7 +35,7 @@ enum BatchObject {
             ("output_file_id", files.output.map(JSONValue.string) ?? .null), ("error_file_id", files.errors.map(JSONValue.string) ?? .null),
             ("created_at", time(record.createdAt)), ("in_progress_at", time(stamps["in_progress_at"] ?? nil)),
             ("expires_at", time(record.createdAt + window)), ("finalizing_at", time(stamps["finalizing_at"] ?? nil)),
-            ("completed_at", time(stamps["completed_at"] ?? nil)), ("failed_at", time(failedAt)), ("expired_at", .null),
+            ("completed_at", time(stamps["completed_at"] ?? nil)), ("failed_at", time(failedAt)), ("expired_at", time(details.expiredAt)),
             ("cancelling_at", time(stamps["cancelling_at"] ?? nil)), ("cancelled_at", time(stamps["cancelled_at"] ?? nil)),
             ("request_counts", .object(JSONObject([
                 ("total", .int(Int64(total))), ("completed", .int(Int64(status.rowsCompleted))), ("failed", .int(Int64(status.rowsFailed))),

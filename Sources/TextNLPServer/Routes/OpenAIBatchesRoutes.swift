@@ -101,7 +101,8 @@ struct OpenAIBatchesRoutes {
         let details = BatchDetails(record) ?? BatchDetails(endpoint: "/v1/batch", inputFileID: "", completionWindow: "24h",
                                                            metadata: Self.ownMetadata(record), model: record.model, errors: [])
         var files: (output: String?, errors: String?) = (nil, nil)
-        if BatchDetails(record) != nil, ["completed", "failed", "cancelled"].contains(BatchObject.status(details, status)), details.errors.isEmpty {
+        // Made once nothing more runs (an expired batch: once its running shards have stopped).
+        if BatchDetails(record) != nil, details.errors.isEmpty, ["completed", "failed", "cancelled"].contains(status.status) {
             files = try await BatchResults(store: store, scratch: (deps.scratch as NSString).appendingPathComponent("results")).files(record, details: details)
         }
         return BatchObject.json(record, details: details, status: status, files: files)
