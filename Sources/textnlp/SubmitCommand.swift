@@ -25,6 +25,9 @@ extension TextNLP {
         @Option(name: .long, help: "Lower runs first (default 0).")
         var priority = 0
 
+        @Option(name: .long, help: "The tenant the batch belongs to, so that its API keys see it in `textnlp serve` (default: none, the command line's own).")
+        var tenant = ""
+
         @Flag(name: .long, help: "Wait for the batch to end: exit 0 when it completes, 1 when it fails or is cancelled.")
         var wait = false
 
@@ -35,6 +38,7 @@ extension TextNLP {
             if let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > 200 {
                 throw ValidationError("--idempotency-key must be 1 to 200 characters")
             }
+            if tenant.count > 128 { throw ValidationError("--tenant must be at most 128 characters") }
         }
 
         func run() async throws {
@@ -44,7 +48,7 @@ extension TextNLP {
             let store = try await database.connect(for: "submit")
             try await withStore(store) { store in
                 let submitted = try await ClusterSubmit(spec: spec, model: model, idempotencyKey: idempotencyKey, queue: queue,
-                                                        priority: priority).run(on: store)
+                                                        priority: priority, tenant: tenant).run(on: store)
                 let id = submitted.batch.id
                 FileHandle.standardError.write(Data("textnlp: batch \(id) \(submitted.created ? "submitted" : "was already submitted") to \(store.description)\n".utf8))
                 var status = try await ClusterBatches.status(id, in: store)
