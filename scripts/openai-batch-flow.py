@@ -58,6 +58,9 @@ def main():
                   "max_tokens": 24, "seed": 100 + i, "temperature": 0.7}}
         for i, q in enumerate(["Name a color.", "What is two plus two?", "Say hello in French."])
     ]
+    chat.append({"custom_id": "chat-n", "method": "POST", "url": "/v1/chat/completions",
+                 "body": {"model": a.model, "messages": [{"role": "user", "content": "Name an animal."}], "max_tokens": 12,
+                          "seed": 5, "n": 2, "logprobs": True}})
     chat.append({"custom_id": "chat-too-long", "method": "POST", "url": "/v1/chat/completions",
                  "body": {"model": a.model, "messages": [{"role": "user", "content": "word " * 12000}], "max_tokens": 4}})
     upload = client.files.create(file=("chat.jsonl", lines_file(chat)), purpose="batch")
@@ -70,7 +73,7 @@ def main():
     check(batch.metadata == {"suite": "openai-flow"}, f"metadata kept: {batch.metadata}")
     done = wait(client, batch.id, ("completed", "failed", "cancelled", "expired"))
     check(done.status == "completed", f"chat batch ended {done.status}: {done}")
-    check(done.request_counts.total == 4 and done.request_counts.completed == 3 and done.request_counts.failed == 1,
+    check(done.request_counts.total == 5 and done.request_counts.completed == 4 and done.request_counts.failed == 1,
           f"request counts: {done.request_counts}")
     check(done.usage is not None and done.usage.output_tokens > 0, f"usage: {done.usage}")
     check(all(getattr(done, t) for t in ("created_at", "in_progress_at", "completed_at", "expires_at")), "timestamps")
@@ -82,6 +85,15 @@ def main():
             completion = openai.types.chat.ChatCompletion.model_validate(body)
             check(o["response"]["status_code"] == 200 and completion.object == "chat.completion", f"output line {o['custom_id']}")
             check(completion.usage.total_tokens == completion.usage.prompt_tokens + completion.usage.completion_tokens, "usage adds up")
+            if o["custom_id"] == "chat-n":
+                # n samples as n choices, each with its tokens' log-probabilities, which spell its text.
+                check([c.index for c in completion.choices] == [0, 1], f"n=2 choices: {completion.choices}")
+                for c in completion.choices:
+                    spelled = b"".join(bytes(t.bytes) for t in c.logprobs.content).decode("utf-8", "replace")
+                    check(c.logprobs.content and all(t.logprob <= 0 for t in c.logprobs.content), "logprobs are log-probabilities")
+                    check(spelled == c.message.content, f"the tokens spell the text: {spelled!r} / {c.message.content!r}")
+                summary["n_choices"] = [c.message.content for c in completion.choices]
+                continue
             outputs[o["custom_id"]] = completion.choices[0].message.content
     check(sorted(outputs) == ["chat-0", "chat-1", "chat-2"], f"outputs: {sorted(outputs)}")
     if check(done.error_file_id is not None, "error file"):

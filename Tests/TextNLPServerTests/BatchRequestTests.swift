@@ -51,7 +51,7 @@ struct BatchRequestTests {
                 line("f", body: "{\"model\": \"\(Self.model)\", \"messages\": []}"),     // 7
                 line("g", body: "{\"model\": \"\(Self.model)\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"max_tokens\": \"9\"}"),  // 8
                 "",                                                                    // 9: blank lines are skipped
-                line("h", body: "{\"model\": \"\(Self.model)\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 3}"),  // 10
+                line("h", body: "{\"model\": \"\(Self.model)\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 99}"),  // 10
                 "[1]",                                                                 // 11
                 line("i", body: "{\"model\": \"\(Self.model)\", \"messages\": [{\"role\": \"robot\", \"content\": \"hi\"}]}"),  // 12
             ]
@@ -65,7 +65,7 @@ struct BatchRequestTests {
             #expect(got == [
                 "2 invalid_json_line -", "3 mismatched_endpoint url", "4 duplicate_custom_id custom_id", "5 model_not_found body.model",
                 "6 unsupported_parameter body.tools", "7 missing_required_parameter body.messages", "8 invalid_value body.max_tokens",
-                "10 unsupported_value body.n", "11 invalid_json_line -", "12 invalid_value body.messages[0]",
+                "10 invalid_value body.n", "11 invalid_json_line -", "12 invalid_value body.messages[0]",
             ], "\(got)")
             // Nothing runs for a batch that failed validation, and a cancel of it is refused.
             let id = try #require(r.body?["id"]?.stringValue)

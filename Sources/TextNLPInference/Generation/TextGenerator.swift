@@ -23,12 +23,27 @@ public struct Completion: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var finishReason: FinishReason
+    /// Each generated token's bytes and log-probability, when the generator knows them (the local engine does).
+    public var tokens: [TokenLogprob]
 
-    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason) {
+    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, tokens: [TokenLogprob] = []) {
         self.text = text
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.finishReason = finishReason
+        self.tokens = tokens
+    }
+}
+
+/// A generated token: its bytes (a piece of UTF-8, not always whole characters) and its log-probability
+/// under the distribution it was sampled from.
+public struct TokenLogprob: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var logprob: Double
+
+    public init(bytes: [UInt8], logprob: Double) {
+        self.bytes = bytes
+        self.logprob = logprob
     }
 }
 
@@ -66,7 +81,8 @@ public struct LocalGenerator: TextGenerator {
         }
         let request = GenerationRequest(prompt: tokens, sampling: options.sampling, maxTokens: options.maxTokens, stop: options.stop)
         let result = try await engine.generate(request)
+        let generated = zip(result.tokens, result.logprobs).map { TokenLogprob(bytes: model.tokenizer.piece($0), logprob: $1) }
         return Completion(text: result.text, promptTokens: result.promptTokens.count, completionTokens: result.tokens.count,
-                          finishReason: result.finishReason)
+                          finishReason: result.finishReason, tokens: generated)
     }
 }

@@ -30,15 +30,15 @@ public struct GenerateStage: RowStage {
     public func process(_ rows: [Row]) async throws -> StageOutput {
         guard !rows.isEmpty else { return StageOutput(rows: []) }
         let generator = try await self.generator()
-        let jobs = rows.flatMap { row in (0..<spec.n).map { (row, $0) } }
+        // A row's own `n` (its parameters) counts; a row whose parameters do not read fails once, in `generate`.
+        let jobs = rows.flatMap { row in (0..<samples(row)).map { (row, $0, samples(row)) } }
         var slots = [Result<Row, RowError>?](repeating: nil, count: jobs.count)
         var stats = StageStats()
-        let fraction = 1 / Double(spec.n)
         try await withThrowingTaskGroup(of: Outcome.self) { group in
             for (slot, job) in jobs.enumerated() {
                 group.addTask {
                     let outcome = try await self.generate(job.0, sample: job.1, slot: slot, generator: generator)
-                    self.onCompletion(outcome.usage, fraction)
+                    self.onCompletion(outcome.usage, 1 / Double(job.2))
                     return outcome
                 }
             }
@@ -60,6 +60,13 @@ public struct GenerateStage: RowStage {
         stats.generatedRows = rows.count
         output.stats = stats
         return output
+    }
+
+    /// How many samples a row asks for.
+    func samples(_ row: Row) -> Int {
+        guard let field = spec.parameters else { return spec.n }
+        if case .success(let p) = RowParameters.read(row.value(field), field: field, defaults: spec) { return p.n }
+        return 1
     }
 
     public func seed(rowID: String, sample: Int) -> UInt64 {
@@ -89,7 +96,7 @@ public struct GenerateStage: RowStage {
 
     private func generate(_ row: Row, sample: Int, slot: Int, generator: any TextGenerator) async throws -> Outcome {
         var out = row
-        if spec.n > 1 {
+        if samples(row) > 1 {
             out.id = "\(row.id)/\(sample)"
             out.fields["sample"] = .int(Int64(sample))
         }
@@ -120,6 +127,12 @@ public struct GenerateStage: RowStage {
         out.fields["\(spec.field)_prompt_tokens"] = .int(Int64(completion.promptTokens))
         out.fields["\(spec.field)_completion_tokens"] = .int(Int64(completion.completionTokens))
         out.fields["\(spec.field)_finish_reason"] = .string(completion.finishReason.rawValue)
+        if parameters.logprobs {
+            out.fields["\(spec.field)_logprobs"] = .array(completion.tokens.map { t in
+                .object(JSONObject([("token", .string(String(decoding: t.bytes, as: UTF8.self))), ("logprob", .double(t.logprob)),
+                                    ("bytes", .array(t.bytes.map { .int(Int64($0)) }))]))
+            })
+        }
         let usage = TokenUsage(promptTokens: completion.promptTokens, completionTokens: completion.completionTokens, requests: 1)
         return Outcome(slot: slot, result: .success(out), usage: usage)
     }

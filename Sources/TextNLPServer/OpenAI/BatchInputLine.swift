@@ -21,7 +21,7 @@ struct BatchInputLine {
         ("temperature", "temperature"), ("top_p", "top_p"), ("presence_penalty", "presence_penalty"),
         ("frequency_penalty", "frequency_penalty"), ("top_k", "top_k"), ("min_p", "min_p"), ("repetition_penalty", "repeat_penalty"),
     ]
-    static let common: Set<String> = Set(["model", "max_tokens", "seed", "stop", "n", "logprobs", "stream"] + sampling.map(\.api))
+    static let common: Set<String> = Set(["model", "max_tokens", "seed", "stop", "n", "logprobs", "top_logprobs", "stream"] + sampling.map(\.api))
 
     static func parse(_ bytes: ArraySlice<UInt8>, endpoint: String) -> Result<BatchInputLine, Problem> {
         func problem(_ code: String, _ message: String, _ param: String? = nil) -> Result<BatchInputLine, Problem> {
@@ -116,7 +116,24 @@ struct BatchInputLine {
             default: return fail("invalid_type", "'\(api)' must be a number.", api)
             }
         }
-        for (key, allowed) in [("n", JSONValue.int(1)), ("logprobs", .bool(false)), ("stream", .bool(false))] {
+        switch body["n"] {
+        case nil, .null?: break
+        case .int(let n)? where (1...16).contains(n): if n > 1 { params["n"] = .int(n) }
+        default: return fail("invalid_value", "'n' must be an integer in 1...16.", "n")
+        }
+        // Chat asks with a boolean, completions with a count of alternatives (of which only 0 is supported).
+        switch (body["logprobs"], chat) {
+        case (nil, _), (.null?, _), (.bool(false)?, true), (.int(0)?, false): break
+        case (.bool(true)?, true): params["logprobs"] = .bool(true)
+        case (.int(let k)?, false) where k > 0:
+            return fail("unsupported_value", "'logprobs' can only be 0 here (the chosen tokens' log-probabilities come with 0).", "logprobs")
+        default: return fail("invalid_type", chat ? "'logprobs' must be a boolean." : "'logprobs' must be an integer.", "logprobs")
+        }
+        if !chat, body["logprobs"] == .int(0) { params["logprobs"] = .bool(true) }
+        if let v = body["top_logprobs"], v != .null, v != .int(0) {
+            return fail("unsupported_value", "'top_logprobs' can only be 0 on this server (no alternatives are listed).", "top_logprobs")
+        }
+        for (key, allowed) in [("stream", JSONValue.bool(false))] {
             if let v = body[key], v != .null, v != allowed {
                 return fail("unsupported_value", "'\(key)' can only be \(JSONWriter.string(allowed)) in a batch on this server.", key)
             }

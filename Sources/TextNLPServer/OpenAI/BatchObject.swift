@@ -20,6 +20,9 @@ enum BatchObject {
         let stamps = Dictionary(status.timestamps.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         let failedAt = details.errors.isEmpty ? stamps["failed_at"] ?? nil : record.createdAt
         let total = details.errors.isEmpty ? (status.rowsTotal ?? 0) : 0
+        // Requests, not rows: a request with `n` samples writes n rows. Those answered are the finished
+        // shards' rows in, less the ones that failed there.
+        let completed = max(0, status.rowsDone - (status.rowsFailed - status.badInput))
         let errors: JSONValue = details.errors.isEmpty ? .null
             : .object(JSONObject([("object", .string("list")), ("data", .array(details.errors.map(\.json)))]))
         let usage = JSONValue.object(JSONObject([
@@ -38,7 +41,7 @@ enum BatchObject {
             ("completed_at", time(stamps["completed_at"] ?? nil)), ("failed_at", time(failedAt)), ("expired_at", time(details.expiredAt)),
             ("cancelling_at", time(stamps["cancelling_at"] ?? nil)), ("cancelled_at", time(stamps["cancelled_at"] ?? nil)),
             ("request_counts", .object(JSONObject([
-                ("total", .int(Int64(total))), ("completed", .int(Int64(status.rowsCompleted))), ("failed", .int(Int64(status.rowsFailed))),
+                ("total", .int(Int64(total))), ("completed", .int(Int64(completed))), ("failed", .int(Int64(status.rowsFailed))),
             ]))),
             ("usage", usage), ("metadata", details.metadata), ("model", details.model.map(JSONValue.string) ?? .null),
         ]))

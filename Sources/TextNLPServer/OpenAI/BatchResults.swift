@@ -30,7 +30,7 @@ struct BatchResults {
 
     /// Converts the rows of `parts` (zstd JSON lines) into a file of lines; nil when there were none.
     private func write(_ parts: [String], group: String, id: String, name: String, tenant: String,
-                       convert: @escaping @Sendable (JSONObject) -> JSONValue) async throws -> String? {
+                       convert: @escaping @Sendable ([JSONObject]) -> JSONValue) async throws -> String? {
         try AtomicFile.createDirectory(scratch)
         let path = (scratch as NSString).appendingPathComponent("\(id)-\(UUID().uuidString).jsonl")
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
@@ -56,16 +56,18 @@ struct BatchResults {
     }
 }
 
-/// Splits decoded bytes into lines and writes each converted line to a file.
+/// Splits decoded bytes into rows, gathers the consecutive rows of one request (its samples), and writes
+/// each request's converted line to a file.
 private final class LineConverter: @unchecked Sendable {
     // Only touched by the one reading task, one chunk after another.
     let handle: FileHandle
-    let convert: @Sendable (JSONObject) -> JSONValue
+    let convert: @Sendable ([JSONObject]) -> JSONValue
     var pending: [UInt8] = []
+    var group: [JSONObject] = []
     var lines = 0
     var bytes: Int64 = 0
 
-    init(handle: FileHandle, convert: @escaping @Sendable (JSONObject) -> JSONValue) {
+    init(handle: FileHandle, convert: @escaping @Sendable ([JSONObject]) -> JSONValue) {
         self.handle = handle
         self.convert = convert
     }
@@ -74,20 +76,28 @@ private final class LineConverter: @unchecked Sendable {
         pending += decoded
         var start = 0
         while let end = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            try emit(pending[start..<end])
+            try row(pending[start..<end])
             start = end + 1
         }
         pending.removeFirst(start)
     }
 
     func finish() throws {
-        if !pending.isEmpty { try emit(pending[...]) }
+        if !pending.isEmpty { try row(pending[...]) }
         pending = []
+        try emit()
     }
 
-    private func emit(_ line: ArraySlice<UInt8>) throws {
+    private func row(_ line: ArraySlice<UInt8>) throws {
         guard !line.isEmpty, case .object(let row) = try JSONParser.parse(Array(line)) else { return }
-        let out = Array((JSONWriter.string(convert(row)) + "\n").utf8)
+        if let first = group.first, BatchOutputLine.customID(first) != BatchOutputLine.customID(row) { try emit() }
+        group.append(row)
+    }
+
+    private func emit() throws {
+        guard !group.isEmpty else { return }
+        let out = Array((JSONWriter.string(convert(group)) + "\n").utf8)
+        group = []
         try handle.write(contentsOf: out)
         lines += 1
         bytes += Int64(out.count)
