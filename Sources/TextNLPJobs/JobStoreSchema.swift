@@ -11,5 +11,8 @@ public enum JobStoreSchema {
         // the server: batches' tenants and API details, idempotency keys per tenant, API keys, uploaded files,
         // rate-limit windows; on SQLite also batches and artifacts (the embedded server keeps everything there)
         "4-server",
+        // PostgreSQL: the claim index holds only jobs that may be claimed, so a claim does not step over
+        // every finished job of its queue (SQLite's claim index leads with the state already)
+        "5-claim-index",
     ]
 }

@@ -109,6 +109,8 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        // Nothing to do here: `jobs_claim` leads with the state, so a claim reads only claimable jobs.
+        m.registerMigration(JobStoreSchema.versions[4]) { _ in }
         return m
     }
 

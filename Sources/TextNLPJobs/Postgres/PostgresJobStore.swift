@@ -143,6 +143,7 @@ public final class PostgresJobStore: JobStore {
                 WITH due AS (
                     SELECT j.id FROM textnlp_jobs j
                     WHERE j.queue = \(queue) AND j.run_at <= \(unescaped: now)
+                      AND j.state IN ('available', 'retryable', 'scheduled')  -- the claimable index's predicate
                       AND (j.state IN ('available', 'retryable')
                            OR (j.state = 'scheduled' AND NOT EXISTS (
                                SELECT 1 FROM textnlp_job_dependencies d JOIN textnlp_jobs p ON p.id = d.prerequisite_id

@@ -142,6 +142,13 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        (JobStoreSchema.versions[4], [
+            """
+            CREATE INDEX textnlp_jobs_claimable ON textnlp_jobs (queue, priority, run_at, id)
+            WHERE state IN ('available', 'retryable', 'scheduled')
+            """,
+            "DROP INDEX textnlp_jobs_claim",
+        ]),
     ]
 
     /// Applies the versions this store lacks; refuses a store with versions this build does not know.
