@@ -153,6 +153,21 @@ def main():
         check(e.status_code == 409, f"cancel of a completed batch: {e.status_code}")
     summary["cancelled_completed"] = b4.request_counts.completed
 
+    # Cancelled after some requests were answered: those answers stay, in the output file.
+    short = [{"custom_id": f"s-{i}", "method": "POST", "url": "/v1/completions",
+              "body": {"model": a.model, "prompt": f"Fact {i}:", "max_tokens": 16, "seed": i}} for i in range(48)]
+    f5 = client.files.create(file=("short.jsonl", lines_file(short)), purpose="batch")
+    b5 = client.batches.create(input_file_id=f5.id, endpoint="/v1/completions", completion_window="24h")
+    deadline = time.time() + 120
+    while (b5 := client.batches.retrieve(b5.id)).request_counts.completed == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    client.batches.cancel(b5.id) if b5.status in ("validating", "in_progress", "finalizing") else None
+    b5 = wait(client, b5.id, ("cancelled", "completed", "failed"), seconds=60)
+    kept = client.files.content(b5.output_file_id).text.splitlines() if b5.output_file_id else []
+    check(b5.request_counts.completed > 0 and len(kept) == b5.request_counts.completed,
+          f"a cancelled batch keeps its answers: {b5.status}, {b5.request_counts.completed} completed, {len(kept)} output lines")
+    summary["partial_kept"] = len(kept)
+
     # Lists, page by page, show the tenant's batches only.
     seen = [b.id for b in client.batches.list(limit=2)]
     check({batch.id, b2.id, b3.id, b4.id} <= set(seen) and len(seen) == len(set(seen)), f"batches.list pages: {seen}")
