@@ -3,7 +3,7 @@ import Foundation
 import TextNLPBatches
 import TextNLPPipeline
 
-/// The batch commands that only a cluster has: cancel, list, download.
+/// The batch commands of a store (a cluster's, or an embedded server's): cancel, list, download.
 extension TextNLP {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -12,13 +12,13 @@ extension TextNLP {
         @Argument(help: "The batch id.")
         var batch: String
 
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var where_: BatchStoreOption
 
         @Flag(name: .long, help: "Print the status as one JSON object.")
         var json = false
 
         func run() async throws {
-            let status = try await withStore(try await database.connect(for: "cancel")) { store in
+            let status = try await where_.with(for: "cancel") { store in
                 try await ClusterBatches.cancel(batch, in: store)
             }
             Output.line(json ? JSONWriter.string(status.json) : "batch \(status.batchID): \(status.status)")
@@ -26,9 +26,9 @@ extension TextNLP {
     }
 
     struct Batches: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the batches of the database, newest first.")
+        static let configuration = CommandConfiguration(abstract: "List the batches of the database (or of an embedded server's --data-dir), newest first.")
 
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var where_: BatchStoreOption
 
         @Option(name: .long, help: "List the batches after (older than) this one.")
         var after: String?
@@ -40,7 +40,7 @@ extension TextNLP {
         var json = false
 
         func run() async throws {
-            let list = try await withStore(try await database.connect(for: "batches")) { store in
+            let list = try await where_.with(for: "batches") { store in
                 try await ClusterBatches.list(in: store, after: after, limit: max(1, min(limit, 10_000)))
             }
             for (batch, status) in list {
@@ -66,7 +66,7 @@ extension TextNLP {
         @Argument(help: "The batch id.")
         var batch: String
 
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var where_: BatchStoreOption
 
         @Option(name: .long, help: "The directory to write into (the output root of an embedded run).")
         var output: String
@@ -75,7 +75,7 @@ extension TextNLP {
         var parts = false
 
         func run() async throws {
-            let written = try await withStore(try await database.connect(for: "download")) { store in
+            let written = try await where_.with(for: "download") { store in
                 try await ClusterBatches.download(batch, from: store, to: output, includeParts: parts)
             }
             if written.isEmpty { throw CLIError.failed("batch \(batch) has no outputs yet (textnlp status \(batch))") }

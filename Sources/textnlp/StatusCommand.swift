@@ -7,19 +7,19 @@ extension TextNLP {
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show the state of a batch and its shards.")
 
-        @Argument(help: "A batch id (with a database) or a batch directory (default: the most recent batch).")
+        @Argument(help: "A batch id (with a database or a server's --data-dir) or a batch directory (default: the most recent batch).")
         var batch: String?
 
         @OptionGroup var root: OutputRootOption
-        @OptionGroup var database: DatabaseOption
+        @OptionGroup var where_: BatchStoreOption
 
         @Flag(name: .long, help: "Print the status as one JSON object.")
         var json = false
 
         func run() async throws {
             let status: BatchStatus
-            if database.url != nil, !(batch.map { FileManager.default.fileExists(atPath: $0) } ?? false) {
-                status = try await withStore(try await database.connect(for: "status")) { store in
+            if where_.isSet, !(batch.map { FileManager.default.fileExists(atPath: $0) } ?? false) {
+                status = try await where_.with(for: "status") { store in
                     let latest = batch == nil ? try await store.batches(limit: 1).first?.id : nil
                     guard let id = batch ?? latest else {
                         throw CLIError.failed("no batch in \(store.description)")

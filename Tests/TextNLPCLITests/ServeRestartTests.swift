@@ -44,6 +44,12 @@ struct ServeRestartTests {
         }
         #expect(done["status"] == .string("completed") && done["request_counts"]?.objectValue?["completed"] == .int(40), "\(done)\n\(server.logText)")
         print("restart: killed with \(Int(completedAtKill))/40 requests done; the batch completed after the restart")
+        // The command line sees the server's batch in its data directory, as the API shows it.
+        let cli = try await Support.textnlp(["status", id, "--data-dir", data, "--json"])
+        let status = try JSONParser.parse(cli.out.split(separator: "\n").last.map(String.init) ?? "").objectValue
+        #expect(cli.code == 0 && status?["status"] == done["status"], "textnlp status: \(cli.out) \(cli.err)")
+        let listed = try await Support.textnlp(["batches", "--data-dir", data])
+        #expect(listed.out.contains(id), "textnlp batches: \(listed.out) \(listed.err)")
         let output = try #require(done["output_file_id"]?.stringValue)
         let resumed = try await Self.texts(server, file: output, key: key)
         #expect(resumed.count == 40, "\(resumed.count) output lines")
