@@ -49,6 +49,8 @@ def main():
     client = openai.OpenAI(base_url=a.base_url, api_key=a.api_key, max_retries=0)
     other = openai.OpenAI(base_url=a.base_url, api_key=a.other_key, max_retries=0)
     summary = {}
+    models = [m.id for m in client.models.list()]
+    check(a.model in models and client.models.retrieve(a.model).owned_by == "textnlp", f"models.list: {models}")
 
     # Chat: seeded requests (the Swift test runs the same through `textnlp generate`), one too long to answer.
     chat = [

@@ -57,3 +57,20 @@ struct AuthTests {
         }
     }
 }
+
+/// The catalogue as OpenAI's model list, with textnlp's fields.
+struct ModelsTests {
+    @Test func theCatalogueIsListedWithWhatIsHere() async throws {
+        try await ServerFixture.with { fixture, client in
+            let key = try await fixture.key("acme")
+            let list = try await client.call(.get, "/v1/models", key: key)
+            let models = (list.body?["data"]?.arrayValue ?? []).compactMap(\.objectValue)
+            #expect(list.body?["object"] == .string("list") && models.map { $0["id"] } == [.string(ServerFixture.model)])
+            #expect(models.first?["object"] == .string("model") && models.first?["available"] == .bool(true)
+                    && models.first?["architecture"] == .string("llama") && models.first?["context_length"] == .int(64))
+            #expect(try await client.call(.get, "/v1/models/\(ServerFixture.model)", key: key).body?["sha256"] == .string("00"))
+            #expect(try await client.call(.get, "/v1/models/gpt-9", key: key).status == 404)
+            #expect(try await client.call(.get, "/v1/models", key: nil).status == 401)
+        }
+    }
+}

@@ -30,6 +30,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     FilesRoutes(deps: deps).add(to: v1)
     OpenAIBatchesRoutes(deps: deps).add(to: v1)
     PipelineBatchRoutes(deps: deps).add(to: v1)
+    ModelsRoutes(deps: deps).add(to: v1)
     return router
 }
 
