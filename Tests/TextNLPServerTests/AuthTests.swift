@@ -74,3 +74,25 @@ struct ModelsTests {
         }
     }
 }
+
+/// `/v1/format`: a pipeline's format stage over given rows.
+struct FormatRouteTests {
+    @Test func rowsAreFormattedAsAPipelineFormatsThem() async throws {
+        try await ServerFixture.with { fixture, client in
+            let key = try await fixture.key("acme")
+            let r = try await client.call(.post, "/v1/format", key: key, json: """
+                {"format": {"style": "chat", "fields": {"user": "{{q}}", "assistant": "{{a}}"}, "post": [{"field": "a", "trim": true}]},
+                 "rows": [{"id": "x", "q": "Hi?", "a": "  Hello.  "}, {"q": "Bye?", "a": "So long."}]}
+                """)
+            let data = (r.body?["data"]?.arrayValue ?? []).compactMap(\.objectValue)
+            #expect(r.status == 200 && data.count == 2, "\(String(decoding: r.raw, as: UTF8.self))")
+            #expect(data.first?["id"] == .string("x") && data.last?["id"] == .string("1"))
+            let messages = data.first?["messages"]?.arrayValue?.compactMap { $0.objectValue?["content"]?.stringValue }
+            #expect(messages == ["Hi?", "Hello."], "\(String(describing: messages))")
+            let bad = try await client.call(.post, "/v1/format", key: key, json: "{\"format\": {\"style\": \"poem\"}, \"rows\": []}")
+            #expect(bad.status == 400 && bad.body?.errorParam == "format.style", "\(String(decoding: bad.raw, as: UTF8.self))")
+            #expect(try await client.call(.post, "/v1/format", key: key, json: "{\"pipeline\": \"nope\", \"rows\": []}").status == 404)
+            #expect(try await client.call(.post, "/v1/format", key: key, json: "{\"format\": {}}").body?.errorParam == "rows")
+        }
+    }
+}

@@ -31,6 +31,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     OpenAIBatchesRoutes(deps: deps).add(to: v1)
     PipelineBatchRoutes(deps: deps).add(to: v1)
     ModelsRoutes(deps: deps).add(to: v1)
+    FormatRoute(deps: deps).add(to: v1)
     return router
 }
 
