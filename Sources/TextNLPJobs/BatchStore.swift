@@ -32,6 +32,13 @@ public struct BatchRecord: Sendable, Equatable {
     }
 }
 
+/// Bytes gathered from a stream of chunks.
+private final class GatheredBytes: @unchecked Sendable {
+    // Only touched by the one reading task, one chunk after another.
+    var value: [UInt8] = []
+    func append(_ chunk: [UInt8]) { value += chunk }
+}
+
 /// An artifact as listed: its name and size.
 public struct ArtifactEntry: Sendable, Equatable {
     public var name: String
@@ -79,6 +86,13 @@ public protocol BatchStore: JobStore, CustomStringConvertible {
 }
 
 extension BatchStore {
+    /// A small artifact's bytes whole (a pipeline file, a summary), nil when it does not exist.
+    public func artifactBytes(group: String, name: String) async throws -> [UInt8]? {
+        let bytes = GatheredBytes()
+        guard try await readArtifact(group: group, name: name, { bytes.append($0) }) else { return nil }
+        return bytes.value
+    }
+
     public func batch(idempotencyKey key: String) async throws -> BatchRecord? {
         try await batch(idempotencyKey: key, tenant: "")
     }

@@ -73,9 +73,7 @@ public struct DatabaseArtifactStore: ArtifactStore {
     }
 
     public func read(_ path: String) async throws -> [UInt8]? {
-        let bytes = Accumulator()
-        guard try await store.readArtifact(group: group, name: Self.name(path), { bytes.append($0) }) else { return nil }
-        return bytes.value
+        try await store.artifactBytes(group: group, name: Self.name(path))
     }
 
     public func exists(_ path: String) async throws -> Bool {
@@ -122,13 +120,6 @@ public struct DatabaseArtifactStore: ArtifactStore {
         _ = try await store.readArtifact(group: group, name: name) { hash.update($0) }
         return Concatenation.Written(path: path, bytes: Int(bytes), sha256: hash.hex())
     }
-}
-
-/// Bytes gathered from a stream of chunks.
-private final class Accumulator: @unchecked Sendable {
-    // Only touched by the one reading task, one chunk after another.
-    var value: [UInt8] = []
-    func append(_ chunk: [UInt8]) { value += chunk }
 }
 
 /// A SHA-256 fed from a stream of chunks.

@@ -13,19 +13,11 @@ public enum BatchFiles {
 
     /// Nil when the store has no pipeline for the batch (a batch that failed validation, or was pruned).
     public static func names(batch: String, store: any BatchStore) async throws -> Names? {
-        let bytes = Accumulated()
-        guard try await store.readArtifact(group: batch, name: SubmittedSources.pipeline(batch), { bytes.append($0) }) else { return nil }
-        let spec = try PipelineSpec.decode(bytes.value, file: "\(store.description) batch \(batch) pipeline.json")
+        guard let bytes = try await store.artifactBytes(group: batch, name: SubmittedSources.pipeline(batch)) else { return nil }
+        let spec = try PipelineSpec.decode(bytes, file: "\(store.description) batch \(batch) pipeline.json")
         let paths = try OutputPaths(spec: spec, root: DatabaseArtifactStore.root, batchID: batch)
         let name = DatabaseArtifactStore.name
         return Names(data: name(paths.data), errors: name(paths.errors), manifest: name(paths.manifest),
                      reportJSON: name(paths.reportJSON), reportHTML: name(paths.reportHTML))
     }
-}
-
-/// Bytes gathered from a stream of chunks.
-private final class Accumulated: @unchecked Sendable {
-    // Only touched by the one reading task, one chunk after another.
-    var value: [UInt8] = []
-    func append(_ chunk: [UInt8]) { value += chunk }
 }

@@ -62,12 +62,9 @@ struct FormatRoute {
             }
             throw APIError.invalid("The format stage could not be read.", param: "format", code: "invalid_format")
         case (nil, .string(let name)?):
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ PipelineBatchRoutes.nameCharacters.contains($0) }), !name.hasPrefix("."),
-                  let data = FileManager.default.contents(atPath: (deps.pipelines as NSString).appendingPathComponent(name + ".json")) else {
-                throw APIError(.notFound, "No pipeline named '\(name)' in \(deps.pipelines).", param: "pipeline", code: "pipeline_not_found")
-            }
+            let data = try deps.pipelineFile(name)
             let spec: PipelineSpec
-            do { spec = try PipelineSpec.decode(Array(data), file: name) } catch {
+            do { spec = try PipelineSpec.decode(data, file: name) } catch {
                 throw APIError.invalid("The pipeline '\(name)' on the server does not validate.", param: "pipeline", code: "invalid_pipeline")
             }
             for case .format(let f) in spec.stages { return f }

@@ -39,9 +39,8 @@ struct OpenAIBatchesRoutes {
         guard file.purpose == "batch" else {
             throw APIError.invalid("The file '\(fileID)' has purpose '\(file.purpose)'; a batch needs a file uploaded with purpose 'batch'.", param: "input_file_id", code: "invalid_value")
         }
-        let bytes = Gathered()
-        try await store.readArtifact(group: FileRecord.group(fileID), name: FileRecord.contentName) { bytes.append($0) }
-        let checked = BatchInputFile.check(bytes.value, endpoint: endpoint, knownModels: deps.localModels)
+        let bytes = try await store.artifactBytes(group: FileRecord.group(fileID), name: FileRecord.contentName) ?? []
+        let checked = BatchInputFile.check(bytes, endpoint: endpoint, knownModels: deps.localModels)
         // The batch's tokens count against the key's tokens per minute when it is created.
         try await RateLimiter(store: store, now: deps.now).spend(checked.estimatedTokens, key: context.key)
         let id = "batch_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
@@ -154,11 +153,4 @@ struct OpenAIBatchesRoutes {
         deps.batchObjects.set(context.tenant + "\u{0}" + id, buffer, ttl: Self.cacheSeconds(answer))
         return JSONBody.response(buffer)
     }
-}
-
-/// Bytes gathered from a stream of chunks.
-final class Gathered: @unchecked Sendable {
-    // Only touched by the one reading task, one chunk after another.
-    var value: [UInt8] = []
-    func append(_ chunk: [UInt8]) { value += chunk }
 }

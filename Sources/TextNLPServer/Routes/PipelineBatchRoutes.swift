@@ -12,8 +12,6 @@ struct PipelineBatchRoutes {
     var store: any ServerStore { deps.store }
     var openAI: OpenAIBatchesRoutes { OpenAIBatchesRoutes(deps: deps) }
 
-    static let nameCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
-
     func add(to group: RouterGroup<APIRequestContext>) {
         group.post("batch", use: create)
         group.get("batch", use: openAI.list)
@@ -53,14 +51,8 @@ struct PipelineBatchRoutes {
     private func pipelineObject(_ value: JSONValue?) throws -> (JSONObject, Bool) {
         switch value {
         case .string(let name)?:
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ Self.nameCharacters.contains($0) }), !name.hasPrefix(".") else {
-                throw APIError.invalid("Invalid 'pipeline': a name has only letters, digits, '-', '_' and '.'.", param: "pipeline", code: "invalid_value")
-            }
-            let path = (deps.pipelines as NSString).appendingPathComponent(name + ".json")
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw APIError(.notFound, "No pipeline named '\(name)' in \(deps.pipelines).", param: "pipeline", code: "pipeline_not_found")
-            }
-            guard case .object(let o)? = try? JSONParser.parse(Array(data)) else {
+            let data = try deps.pipelineFile(name)
+            guard case .object(let o)? = try? JSONParser.parse(data) else {
                 throw APIError.invalid("The pipeline '\(name)' on the server is not a JSON object.", param: "pipeline", code: "invalid_pipeline")
             }
             return (o, false)
@@ -90,9 +82,7 @@ struct PipelineBatchRoutes {
             guard !id.utf8.contains(0), try await store.file(id: id, tenant: context.tenant) != nil else {
                 throw APIError.notFound("file", id, param: "input_file_id")
             }
-            let gathered = Gathered()
-            try await store.readArtifact(group: FileRecord.group(id), name: FileRecord.contentName) { gathered.append($0) }
-            bytes = gathered.value
+            bytes = try await store.artifactBytes(group: FileRecord.group(id), name: FileRecord.contentName) ?? []
         case (nil, nil), (.null?, .null?), (nil, .null?), (.null?, nil):
             return nil
         case (let rows?, nil), (let rows?, .null?):

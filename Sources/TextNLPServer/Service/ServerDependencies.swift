@@ -49,3 +49,19 @@ public struct ServerDependencies: Sendable {
         Set(catalog.entries.filter { FileManager.default.fileExists(atPath: catalog.directory.appendingPathComponent($0.file).path) }.map(\.id))
     }
 }
+
+extension ServerDependencies {
+    static let pipelineNameCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+    /// The bytes of the pipeline `name` of the pipelines directory: a 400 for a name that is not one (no
+    /// path may leave the directory), a 404 for one that is not there.
+    func pipelineFile(_ name: String) throws -> [UInt8] {
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy({ Self.pipelineNameCharacters.contains($0) }), !name.hasPrefix(".") else {
+            throw APIError.invalid("Invalid 'pipeline': a name has only letters, digits, '-', '_' and '.'.", param: "pipeline", code: "invalid_value")
+        }
+        guard let data = FileManager.default.contents(atPath: (pipelines as NSString).appendingPathComponent(name + ".json")) else {
+            throw APIError(.notFound, "No pipeline named '\(name)' in \(pipelines).", param: "pipeline", code: "pipeline_not_found")
+        }
+        return Array(data)
+    }
+}
