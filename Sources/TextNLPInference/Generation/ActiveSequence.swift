@@ -10,8 +10,12 @@ final class ActiveSequence {
     var stopper: StopMatcher
     var generated: [Int32] = []
     var logprobs: [Double] = []
+    var alternatives: [[TokenAlternative]] = []
     var text = ""
-    /// Prompt tokens already in the cache.
+    /// What is prefilled into the cache before decoding goes on: the prompt, or, for a sequence paused to
+    /// make room and resumed, the prompt and every generated token but the last (which the next step feeds).
+    var context: [Int32]
+    /// Tokens of `context` already in the cache.
     var prefilled = 0
     var admittedAt = 0.0
     var firstTokenAt: Double?
@@ -22,9 +26,19 @@ final class ActiveSequence {
         self.continuation = continuation
         sampler = Sampler(request.sampling, history: request.prompt)
         stopper = StopMatcher(request.stop)
+        context = request.prompt
     }
 
-    var isPrefilling: Bool { prefilled < request.prompt.count }
+    var isPrefilling: Bool { prefilled < context.count }
+    /// Whether the end of the prefill gives the logits of the first token (not so when resuming).
+    var samplesAfterPrefill: Bool { generated.isEmpty }
+
+    /// Forgets the cache (the engine freed its slot): the next admission prefills what it had again. The
+    /// arithmetic of a chunk is that of single tokens, so the resumed sequence goes on exactly as it would have.
+    func pause() {
+        context = request.prompt + generated.dropLast()
+        prefilled = 0
+    }
     /// Position of the next token fed to the model.
     var position: Int { isPrefilling ? prefilled : request.prompt.count + generated.count - 1 }
 
@@ -33,6 +47,7 @@ final class ActiveSequence {
         if firstTokenAt == nil { firstTokenAt = now }
         generated.append(token)
         logprobs.append(Sampler.logProbability(of: token, in: logits))
+        if request.topLogprobs > 0 { alternatives.append(Sampler.mostLikely(request.topLogprobs, in: logits)) }
         sampler.remember(token)
         if request.stopAtEndOfGeneration && tokenizer.vocabulary.endOfGeneration.contains(token) {
             emit(stopper.push(decoder.flush()).release)
@@ -63,7 +78,7 @@ final class ActiveSequence {
         t.prefillSeconds = first - admittedAt
         t.decodeSeconds = now - first
         continuation.yield(.finished(GenerationResult(
-            text: text, promptTokens: request.prompt, tokens: generated, logprobs: logprobs,
+            text: text, promptTokens: request.prompt, tokens: generated, logprobs: logprobs, alternatives: alternatives,
             finishReason: reason, timings: t)))
         continuation.finish()
     }

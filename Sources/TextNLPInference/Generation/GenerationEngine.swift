@@ -52,6 +52,7 @@ public actor GenerationEngine {
             throw GenerationError.promptTooLong(tokens: request.prompt.count, context: contextLength)
         }
         guard request.maxTokens >= 1 else { throw GenerationError.invalidMaxTokens(request.maxTokens) }
+        guard (0...20).contains(request.topLogprobs) else { throw GenerationError.invalidTopLogprobs(request.topLogprobs) }
         if let cap = capBytes, reservation(request) > cap {
             throw GenerationError.exceedsKVCache(neededMiB: (reservation(request) + (1 << 20) - 1) >> 20, capMiB: cap >> 20)
         }
@@ -65,7 +66,7 @@ public actor GenerationEngine {
         continuation.onTermination = { [weak self] termination in
             if case .cancelled = termination, let self { Task { await self.cancel(id) } }
         }
-        waiting.append(ActiveSequence(id: id, request: request, continuation: continuation))
+        enqueue(ActiveSequence(id: id, request: request, continuation: continuation))
         if loop == nil { loop = Task { await self.run() } }
         return GenerationStream(events: stream) { [weak self] in
             if let self { Task { await self.cancel(id) } }
@@ -82,6 +83,29 @@ public actor GenerationEngine {
 
     /// Number of requests waiting and running.
     public var load: (waiting: Int, running: Int) { (waiting.count, running.count) }
+
+    /// Batch sequences paused so far to make room for online requests.
+    public private(set) var pauses = 0
+
+    /// Online requests wait ahead of batch work, each class in arrival order.
+    private func enqueue(_ s: ActiveSequence) {
+        if s.request.priority == .online, let i = waiting.firstIndex(where: { $0.request.priority == .batch }) {
+            waiting.insert(s, at: i)
+        } else {
+            waiting.append(s)
+        }
+    }
+
+    /// Frees the place and KV memory of a running batch sequence and puts it first among the waiting batch
+    /// work: it resumes, recomputing its cache, as soon as there is room again.
+    private func pause(_ s: ActiveSequence) {
+        cache.remove(slot: s.id)
+        running.removeAll { $0.id == s.id }
+        s.pause()
+        pauses += 1
+        let first = waiting.firstIndex(where: { $0.request.priority == .batch }) ?? waiting.count
+        waiting.insert(s, at: first)
+    }
 
     /// Bytes the KV cache holds now.
     public var kvCacheBytes: Int { cache.bytes }
@@ -107,12 +131,19 @@ public actor GenerationEngine {
 
     private func run() async {
         while !waiting.isEmpty || !running.isEmpty {
-            while running.count < configuration.maxSequences, let next = waiting.first {
-                // First come, first served: a request that does not fit yet holds back those behind it.
-                if let cap = capBytes, running.reduce(0, { $0 + reservation($1.request) }) + reservation(next.request) > cap { break }
+            while let next = waiting.first {
+                // First come, first served within a class: a request that does not fit yet holds back those behind
+                // it. An online one that does not fit pauses the batch sequence admitted last, then the one before.
+                let fits = running.count < configuration.maxSequences
+                    && capBytes.map { running.reduce(0, { $0 + reservation($1.request) }) + reservation(next.request) <= $0 } ?? true
+                if !fits {
+                    guard next.request.priority == .online, let victim = running.last(where: { $0.request.priority == .batch }) else { break }
+                    pause(victim)
+                    continue
+                }
                 let s = waiting.removeFirst()
                 cache.limit(slot: s.id, positions: min(s.request.prompt.count + s.request.maxTokens, contextLength))
-                s.admittedAt = monotonicSeconds()
+                if s.admittedAt == 0 { s.admittedAt = monotonicSeconds() }
                 running.append(s)
             }
             do {
@@ -134,14 +165,15 @@ public actor GenerationEngine {
         var chunks: [SequenceChunk] = []
         var members: [ActiveSequence] = []
         var budget = configuration.maxBatchTokens
-        for s in running {
+        // Online prompts take the prefill budget first.
+        for s in running.filter({ $0.request.priority == .online }) + running.filter({ $0.request.priority == .batch }) {
             if s.isPrefilling {
                 guard budget > 0 else { continue }
-                let n = min(budget, s.request.prompt.count - s.prefilled)
+                let n = min(budget, s.context.count - s.prefilled)
                 budget -= n
-                let tokens = Array(s.request.prompt[s.prefilled..<(s.prefilled + n)])
-                let done = s.prefilled + n == s.request.prompt.count
-                chunks.append(SequenceChunk(slot: s.id, tokens: tokens, start: s.prefilled, logits: done ? .last : .none))
+                let tokens = Array(s.context[s.prefilled..<(s.prefilled + n)])
+                let done = s.prefilled + n == s.context.count
+                chunks.append(SequenceChunk(slot: s.id, tokens: tokens, start: s.prefilled, logits: done && s.samplesAfterPrefill ? .last : .none))
             } else if let last = s.generated.last {
                 chunks.append(SequenceChunk(slot: s.id, tokens: [last], start: s.position, logits: .last))
             } else {

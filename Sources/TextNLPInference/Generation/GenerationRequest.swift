@@ -6,15 +6,33 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Stop at the model's end-of-generation tokens (on by default).
     public var stopAtEndOfGeneration: Bool
+    /// Online requests are admitted before batch work, and may pause batch sequences to get a place.
+    public var priority: GenerationPriority
+    /// How many of the most likely tokens to list, with their log-probabilities, at each generated position.
+    public var topLogprobs: Int
 
     public init(prompt: [Int32], sampling: SamplingParameters = .init(), maxTokens: Int = 128,
-                stop: [String] = [], stopAtEndOfGeneration: Bool = true) {
+                stop: [String] = [], stopAtEndOfGeneration: Bool = true, priority: GenerationPriority = .batch, topLogprobs: Int = 0) {
         self.prompt = prompt
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.stop = stop
         self.stopAtEndOfGeneration = stopAtEndOfGeneration
+        self.priority = priority
+        self.topLogprobs = topLogprobs
     }
+}
+
+/// Who waits for a request: a person or client on the line (online), or a batch.
+public enum GenerationPriority: Sendable, Equatable {
+    case online
+    case batch
+}
+
+/// One of the most likely tokens at a position, with its log-probability.
+public struct TokenAlternative: Sendable, Equatable {
+    public var token: Int32
+    public var logprob: Double
 }
 
 public enum FinishReason: String, Sendable, Codable {
@@ -44,6 +62,8 @@ public struct GenerationResult: Sendable {
     public var tokens: [Int32]
     /// Log-probability of each generated token under the model (log-softmax of the raw logits).
     public var logprobs: [Double]
+    /// The `topLogprobs` most likely tokens at each generated position, most likely first (empty unless asked).
+    public var alternatives: [[TokenAlternative]] = []
     public var finishReason: FinishReason
     public var timings: GenerationTimings
 }
@@ -58,6 +78,7 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible {
     case emptyPrompt
     case promptTooLong(tokens: Int, context: Int)
     case invalidMaxTokens(Int)
+    case invalidTopLogprobs(Int)
     case exceedsKVCache(neededMiB: Int, capMiB: Int)
     /// The conversation cannot be rendered by the model's chat template.
     case chatTemplate(String)
@@ -70,6 +91,8 @@ public enum GenerationError: Error, Equatable, CustomStringConvertible {
             return "the prompt has \(tokens) tokens but the context holds \(context); shorten it (it is not truncated)"
         case let .invalidMaxTokens(n):
             return "max_tokens must be at least 1 (got \(n))"
+        case let .invalidTopLogprobs(n):
+            return "top_logprobs must be in 0...20 (got \(n))"
         case let .exceedsKVCache(needed, cap):
             return "the request can take \(needed) MiB of KV cache but the cap is \(cap) MiB; lower max_tokens or raise the cap"
         case let .chatTemplate(reason):

@@ -122,6 +122,23 @@ public struct Sampler: Sendable {
     }
 
     /// log softmax(logits)[token]: the model's log-probability of a token.
+    /// The `k` most likely tokens under the raw logits (log-softmax), most likely first; ties go to the lower id.
+    public static func mostLikely(_ k: Int, in logits: [Float]) -> [TokenAlternative] {
+        guard let m = logits.max(), k > 0 else { return [] }
+        var sum: Double = 0
+        for l in logits { sum += exp(Double(l - m)) }
+        let logZ = log(sum)
+        var best: [(Int32, Float)] = []
+        best.reserveCapacity(k + 1)
+        for (i, l) in logits.enumerated() {
+            if best.count == k, let last = best.last, l <= last.1 { continue }
+            let at = best.firstIndex { l > $0.1 } ?? best.count
+            best.insert((Int32(i), l), at: at)
+            if best.count > k { best.removeLast() }
+        }
+        return best.map { TokenAlternative(token: $0.0, logprob: Double($0.1 - m) - logZ) }
+    }
+
     public static func logProbability(of token: Int32, in logits: [Float]) -> Double {
         guard let m = logits.max() else { return 0 }
         var sum: Double = 0
