@@ -14,11 +14,14 @@ public final class ModelSession: Sendable {
     public let engine: EngineConfiguration
     private let loader = GeneratorLoader()
     private let digest = DigestCache()
+    /// The process's engines (a server's, shared with its online requests); nil: this session loads its own.
+    private let shared: EnginePool?
 
-    public init(_ resolved: ResolvedModel, engine: EngineConfiguration, activations: ActivationPrecision = .automatic) {
+    public init(_ resolved: ResolvedModel, engine: EngineConfiguration, activations: ActivationPrecision = .automatic, shared: EnginePool? = nil) {
         self.resolved = resolved
-        self.engine = engine
-        self.activations = activations
+        self.engine = shared?.configuration ?? engine
+        self.activations = shared?.activations ?? activations
+        self.shared = shared
     }
 
     /// The session of a pipeline that generates, nil for one that does not. Resolution errors (an unknown id,
@@ -33,7 +36,8 @@ public final class ModelSession: Sendable {
     /// The engine, loaded on first use and shared by every shard of this process. A model that cannot be
     /// loaded fails every call with the same `ModelLoadError`; it is not loaded again.
     public func generator() async throws -> LocalGenerator {
-        try await loader.get(resolved, activations: activations, configuration: engine)
+        if let shared { return try await shared.generator(resolved) }
+        return try await loader.get(resolved, activations: activations, configuration: engine)
     }
 
     /// The catalogue's SHA-256, or the file's own, read once.

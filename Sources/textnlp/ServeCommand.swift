@@ -11,7 +11,7 @@ import TextNLPServer
 extension TextNLP {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve the batch API (OpenAI's /v1/files and /v1/batches, textnlp's /v1/batch) over the batches, store and workers.",
+            abstract: "Serve the batch API (OpenAI's /v1/files and /v1/batches, textnlp's /v1/batch) and online generation (/v1/chat/completions, /v1/completions) over one engine per model.",
             discussion: """
                 Without a database URL the server is self-contained: its store and files are under --data-dir and its \
                 workers run in process. With DATABASE_URL it serves the cluster's PostgreSQL, and `textnlp worker` \
@@ -26,6 +26,11 @@ extension TextNLP {
         @Option(help: "Jobs the server's own workers run at once (default 2; 0: none, the cluster's workers do the work).") var workers = 2
         @Option(name: .long, help: "The largest JSON request body, in KiB (default 1024).") var maxBodyKib = 1024
         @Option(name: .long, help: "The largest upload, in MiB (default 200).") var maxUploadMib = 200
+        @Option(name: .long, help: "Sequences each model's engine decodes together at most, online and batch (default 16).") var maxSequences = 16
+        @Option(name: .long, help: "Prompt tokens each engine prefills per step at most (default 512).") var maxBatchTokens = 512
+        @Option(name: .long, help: "KV-cache memory of each engine, in MiB (default: no cap).") var kvCacheMib: Int?
+        @Option(name: .long, help: "Memory for loaded models, in MiB: several may be loaded at once within it (default 4096).") var modelBudgetMib = 4096
+        @Option(name: .long, help: "Online requests one tenant may run at once; more get 429 (default 16).") var onlineConcurrency = 16
 
         /// Flags first, then the environment.
         var address: (host: String, port: Int) {
@@ -43,6 +48,10 @@ extension TextNLP {
             if !(0...65535).contains(try address.port) { throw ValidationError("--port (or TEXTNLP_PORT) must be between 0 and 65535") }
             if !(0...256).contains(workers) { throw ValidationError("--workers must be between 0 and 256") }
             if maxBodyKib < 1 || maxUploadMib < 1 { throw ValidationError("--max-body-kib and --max-upload-mib must be positive") }
+            if !(1...1024).contains(maxSequences) { throw ValidationError("--max-sequences must be between 1 and 1024") }
+            if !(1...65536).contains(maxBatchTokens) { throw ValidationError("--max-batch-tokens must be between 1 and 65536") }
+            if let kvCacheMib, kvCacheMib < 1 { throw ValidationError("--kv-cache-mib must be positive") }
+            if modelBudgetMib < 1 || onlineConcurrency < 1 { throw ValidationError("--model-budget-mib and --online-concurrency must be positive") }
         }
 
         func run() async throws {
@@ -60,15 +69,20 @@ extension TextNLP {
             }
             let running = RunningFlag()
             var services: [any Service] = []
+            // One engine per model for the whole process: online requests join the batch shards' running batch.
+            let engines = EnginePool(configuration: EngineConfiguration(maxSequences: maxSequences, maxBatchTokens: maxBatchTokens, kvCacheMiB: kvCacheMib),
+                                     budgetBytes: modelBudgetMib << 20)
             if workers > 0 {
-                let worker = ClusterWorker(store: store, catalog: catalog, concurrency: workers, scratch: (scratch as NSString).appendingPathComponent("worker"),
-                                           logger: Logger(label: "textnlp.worker"))
+                var worker = ClusterWorker(store: store, catalog: catalog, concurrency: workers, scratch: (scratch as NSString).appendingPathComponent("worker"),
+                                           modelBudgetBytes: modelBudgetMib << 20, logger: Logger(label: "textnlp.worker"))
+                worker.engines = engines
                 services.append(WorkerService(worker: worker, running: running))
             }
             let inProcess = workers > 0, embedded = where_.isEmbedded
             let deps = ServerDependencies(
                 store: store, catalog: catalog, scratch: scratch,
                 limits: .init(bodyBytes: maxBodyKib << 10, uploadBytes: maxUploadMib << 20),
+                engines: engines, onlineConcurrencyPerTenant: onlineConcurrency,
                 // A cluster's server without workers of its own counts on `textnlp worker`s; the embedded one needs its own.
                 workersReady: { inProcess ? running.value : !embedded })
             services.append(BatchExpiry(deps: deps, logger: Logger(label: "textnlp.expiry")))

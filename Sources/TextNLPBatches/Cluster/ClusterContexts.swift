@@ -13,12 +13,14 @@ actor ClusterContexts {
     private let catalog: ModelCatalog
     private let scratch: String
     private let modelBudgetBytes: Int
+    private let engines: EnginePool?
     private var contexts: [String: (context: BatchContext, modelKey: String?)] = [:]
     private var sessions: [String: ModelSession] = [:]
     /// Model keys, least recently used first.
     private var recency: [String] = []
 
-    init(store: any BatchStore, catalog: ModelCatalog, scratch: String, modelBudgetBytes: Int) {
+    init(store: any BatchStore, catalog: ModelCatalog, scratch: String, modelBudgetBytes: Int, engines: EnginePool? = nil) {
+        self.engines = engines
         self.store = store
         self.catalog = catalog
         self.scratch = scratch
@@ -55,13 +57,15 @@ actor ClusterContexts {
             throw PermanentJobError("model '\(name)' on this worker: \(error)")
         }
         let engine = spec.engine
-        let key = "\(resolved.fingerprint)|\(engine.maxSequences)|\(engine.maxBatchTokens)|\(engine.kvCacheMiB.map(String.init) ?? "-")"
+        // In a server, every batch of a model runs in the process's one engine of it (whose settings are the server's).
+        let key = engines != nil ? resolved.fingerprint
+            : "\(resolved.fingerprint)|\(engine.maxSequences)|\(engine.maxBatchTokens)|\(engine.kvCacheMiB.map(String.init) ?? "-")"
         if let session = sessions[key] {
             touch(key)
             return (session, key)
         }
         let session = ModelSession(resolved, engine: EngineConfiguration(
-            maxSequences: engine.maxSequences, maxBatchTokens: engine.maxBatchTokens, kvCacheMiB: engine.kvCacheMiB))
+            maxSequences: engine.maxSequences, maxBatchTokens: engine.maxBatchTokens, kvCacheMiB: engine.kvCacheMiB), shared: engines)
         sessions[key] = session
         touch(key)
         evict(keeping: key)

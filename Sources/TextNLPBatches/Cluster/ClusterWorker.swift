@@ -16,6 +16,8 @@ public struct ClusterWorker: Sendable {
     /// Where downloaded inputs and scratch files go; the worker's own.
     public var scratch: String
     public var modelBudgetBytes: Int
+    /// The process's engines, when it shares them with online requests (a server); nil: the worker's own.
+    public var engines: EnginePool?
     public var retry: RetryPolicy
     public var owner: String
     /// Batches that finished longer ago than this are pruned (jobs and artifacts), hourly; nil: never.
@@ -56,7 +58,7 @@ public struct ClusterWorker: Sendable {
     /// Works until cancelled, or until `done()` says so (checked when no job is due).
     public func run(until done: @escaping @Sendable () async throws -> Bool = { false }) async throws {
         let store = self.store, logger = self.logger
-        let contexts = ClusterContexts(store: store, catalog: catalog, scratch: scratch, modelBudgetBytes: modelBudgetBytes)
+        let contexts = ClusterContexts(store: store, catalog: catalog, scratch: scratch, modelBudgetBytes: modelBudgetBytes, engines: engines)
         let handlers: [String: JobHandler] = [
             "ingest": { job in
                 let context = try await contexts.context(job.group)

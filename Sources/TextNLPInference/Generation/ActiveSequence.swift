@@ -79,7 +79,7 @@ final class ActiveSequence {
         t.decodeSeconds = now - first
         continuation.yield(.finished(GenerationResult(
             text: text, promptTokens: request.prompt, tokens: generated, logprobs: logprobs, alternatives: alternatives,
-            finishReason: reason, timings: t)))
+            finishReason: reason, stopSequence: stopper.matched, timings: t)))
         continuation.finish()
     }
 }

@@ -65,6 +65,8 @@ public struct GenerationResult: Sendable {
     /// The `topLogprobs` most likely tokens at each generated position, most likely first (empty unless asked).
     public var alternatives: [[TokenAlternative]] = []
     public var finishReason: FinishReason
+    /// The stop string that ended the text, if one did.
+    public var stopSequence: String?
     public var timings: GenerationTimings
 }
 

@@ -4,6 +4,8 @@
 struct StopMatcher: Sendable {
     let stops: [[Unicode.Scalar]]
     private var pending: [Unicode.Scalar] = []
+    /// The stop string found (the first that starts earliest, in the order given).
+    private(set) var matched: String?
 
     init(_ stops: [String]) {
         self.stops = stops.filter { !$0.isEmpty }.map { Array($0.unicodeScalars) }
@@ -15,7 +17,12 @@ struct StopMatcher: Sendable {
         guard !stops.isEmpty else { return (take(pending.count), false) }
         var earliest: Int?
         for s in stops {
-            if let r = pending.firstRange(of: s), earliest.map({ r.lowerBound < $0 }) ?? true { earliest = r.lowerBound }
+            if let r = pending.firstRange(of: s), earliest.map({ r.lowerBound < $0 }) ?? true {
+                earliest = r.lowerBound
+                var text = String.UnicodeScalarView()
+                text.append(contentsOf: s)
+                matched = String(text)
+            }
         }
         if let cut = earliest {
             let out = take(cut)

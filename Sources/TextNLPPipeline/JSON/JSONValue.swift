@@ -24,6 +24,11 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
     public var doubleValue: Double? {
         switch self {
         case .int(let i): Double(i)

@@ -41,6 +41,27 @@ public final class ServerMetrics: Sendable {
         registry.makeGauge(descriptor: .init(namespace: "textnlp", metricName: name, unitName: unit, helpText: help), labels: labels)
     }
 
+    private let onlineCollectors = Mutex<[String: (requests: Counter, tokens: Counter)]>([:])
+
+    /// An online request that ended: by API and outcome (completed, cancelled, failed), with its completion tokens.
+    func online(api: String, outcome: String, completionTokens: Int) {
+        let key = "\(api) \(outcome)"
+        let (requests, tokens) = onlineCollectors.withLock { cache in
+            if let made = cache[key] { return made }
+            let made = (
+                requests: registry.makeCounter(descriptor: .init(namespace: "textnlp", metricName: "online_requests", unitName: "total",
+                                                                 helpText: "Online generation requests by API and outcome."),
+                                               labels: [("api", api), ("outcome", outcome)]),
+                tokens: registry.makeCounter(descriptor: .init(namespace: "textnlp", metricName: "online_completion_tokens", unitName: "total",
+                                                               helpText: "Completion tokens of online requests by API and outcome."),
+                                             labels: [("api", api), ("outcome", outcome)]))
+            cache[key] = made
+            return made
+        }
+        requests.increment()
+        tokens.increment(by: Int64(completionTokens))
+    }
+
     /// The store's counts, set into gauges, and the whole exposition.
     func scrape(_ store: any ServerStore, now: Double) async throws -> [UInt8] {
         let s = try await store.summary()

@@ -55,9 +55,11 @@ struct BatchInputLine {
     }
 
     /// The body's model and the row fields it gives: the prompt or messages, and the parameters.
-    static func parseBody(_ body: JSONObject, chat: Bool) -> Result<(String, JSONObject), Problem> {
+    /// Online (`POST /v1/chat/completions` itself, not a batch line), streaming and alternatives are allowed too:
+    /// then `params` may hold `top_logprobs`, and paths have no `body.` prefix.
+    static func parseBody(_ body: JSONObject, chat: Bool, online: Bool = false) -> Result<(String, JSONObject), Problem> {
         func fail(_ code: String, _ message: String, _ field: String) -> Result<(String, JSONObject), Problem> {
-            .failure(Problem(code: code, message: message, param: "body.\(field)"))
+            .failure(Problem(code: code, message: message, param: online ? field : "body.\(field)"))
         }
         let own: Set<String> = chat ? ["messages", "max_completion_tokens"] : ["prompt", "echo", "suffix", "best_of"]
         for key in body.pairs.map(\.key) where !common.contains(key) && !own.contains(key) && !hints.contains(key) {
@@ -125,18 +127,42 @@ struct BatchInputLine {
         switch (body["logprobs"], chat) {
         case (nil, _), (.null?, _), (.bool(false)?, true), (.int(0)?, false): break
         case (.bool(true)?, true): params["logprobs"] = .bool(true)
+        case (.int(let k)?, false) where k > 0 && online:
+            guard k <= 5 else { return fail("invalid_value", "'logprobs' must be an integer in 0...5.", "logprobs") }
+            params["logprobs"] = .bool(true)
+            params["top_logprobs"] = .int(k)
         case (.int(let k)?, false) where k > 0:
-            return fail("unsupported_value", "'logprobs' can only be 0 here (the chosen tokens' log-probabilities come with 0).", "logprobs")
+            return fail("unsupported_value", "'logprobs' can only be 0 in a batch (the chosen tokens' log-probabilities come with 0).", "logprobs")
         default: return fail("invalid_type", chat ? "'logprobs' must be a boolean." : "'logprobs' must be an integer.", "logprobs")
         }
         if !chat, body["logprobs"] == .int(0) { params["logprobs"] = .bool(true) }
-        if let v = body["top_logprobs"], v != .null, v != .int(0) {
-            return fail("unsupported_value", "'top_logprobs' can only be 0 on this server (no alternatives are listed).", "top_logprobs")
-        }
-        for (key, allowed) in [("stream", JSONValue.bool(false))] {
-            if let v = body[key], v != .null, v != allowed {
-                return fail("unsupported_value", "'\(key)' can only be \(JSONWriter.string(allowed)) in a batch on this server.", key)
+        switch body["top_logprobs"] {
+        case nil, .null?, .int(0)?: break
+        case .int(let k)? where online && chat && (1...20).contains(k):
+            guard params["logprobs"] == .bool(true) else {
+                return fail("invalid_value", "'top_logprobs' needs 'logprobs' to be true.", "top_logprobs")
             }
+            params["top_logprobs"] = .int(k)
+        case .int? where online && chat: return fail("invalid_value", "'top_logprobs' must be an integer in 0...20.", "top_logprobs")
+        default:
+            return fail("unsupported_value", online ? "'top_logprobs' is a chat parameter; completions take 'logprobs' as a count."
+                        : "'top_logprobs' can only be 0 in a batch (no alternatives are listed).", "top_logprobs")
+        }
+        if online {
+            if let v = body["stream"], v != .null, v.boolValue == nil { return fail("invalid_type", "'stream' must be a boolean.", "stream") }
+            switch body["stream_options"] {
+            case nil, .null?: break
+            case .object(let o)?:
+                if let k = o.pairs.map(\.key).first(where: { $0 != "include_usage" && $0 != "include_obfuscation" }) {
+                    return fail("unsupported_parameter", "'stream_options.\(k)' is not supported by this server.", "stream_options.\(k)")
+                }
+                if let v = o["include_usage"], v != .null, v.boolValue == nil {
+                    return fail("invalid_type", "'stream_options.include_usage' must be a boolean.", "stream_options.include_usage")
+                }
+            default: return fail("invalid_type", "'stream_options' must be an object.", "stream_options")
+            }
+        } else if let v = body["stream"], v != .null, v != .bool(false) {
+            return fail("unsupported_value", "'stream' can only be false in a batch on this server.", "stream")
         }
         row["params"] = .object(params)
         return .success((model, row))

@@ -32,6 +32,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     PipelineBatchRoutes(deps: deps).add(to: v1)
     ModelsRoutes(deps: deps).add(to: v1)
     FormatRoute(deps: deps).add(to: v1)
+    ChatCompletionsRoutes(deps: deps).add(to: v1)
     return router
 }
 

@@ -21,6 +21,10 @@ public struct ServerDependencies: Sendable {
     public var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
     /// Whether the workers that run batches are there (in process, or `textnlp worker`s of a cluster).
     public var workersReady: @Sendable () async -> Bool
+    /// The engines of this process: online requests run in them, beside the in-process workers' batch shards.
+    public var engines: EnginePool
+    /// Online requests each tenant may run at once.
+    let onlineSlots: OnlineSlots
 
     public struct Limits: Sendable {
         /// JSON request bodies.
@@ -35,8 +39,11 @@ public struct ServerDependencies: Sendable {
     }
 
     public init(store: any ServerStore, catalog: ModelCatalog, scratch: String, limits: Limits = Limits(), pipelines: String = "Pipelines",
+                engines: EnginePool = EnginePool(), onlineConcurrencyPerTenant: Int = 16,
                 workersReady: @escaping @Sendable () async -> Bool = { true }) {
         self.store = store
+        self.engines = engines
+        onlineSlots = OnlineSlots(perTenant: onlineConcurrencyPerTenant)
         self.pipelines = pipelines
         self.catalog = catalog
         self.scratch = scratch
