@@ -51,8 +51,26 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         return .object(JSONObject([("error", .object(error))]))
     }
 
+    /// Anthropic's shape: `{"type": "error", "error": {"type", "message"}}`, with Anthropic's type names.
+    public var anthropicJSON: JSONValue {
+        let type: String = switch status.code {
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 413: "request_too_large"
+        case 429: "rate_limit_error"
+        case 400..<500: "invalid_request_error"
+        case 503: "overloaded_error"
+        default: "api_error"
+        }
+        return .object(JSONObject([("type", .string("error")), ("error", .object(JSONObject([("type", .string(type)), ("message", .string(message))])))]))
+    }
+
+    /// Whether a path belongs to Anthropic's API, whose errors come in its shape.
+    static func isAnthropic(_ path: String) -> Bool { path == "/v1/messages" || path.hasPrefix("/v1/messages/") }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = JSONBody.response(json, status: status)
+        var response = JSONBody.response(Self.isAnthropic(request.uri.path) ? anthropicJSON : json, status: status)
         response.headers.append(contentsOf: headers)
         return response
     }

@@ -33,6 +33,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     ModelsRoutes(deps: deps).add(to: v1)
     FormatRoute(deps: deps).add(to: v1)
     ChatCompletionsRoutes(deps: deps).add(to: v1)
+    AnthropicMessagesRoute(deps: deps).add(to: v1)
     return router
 }
 
