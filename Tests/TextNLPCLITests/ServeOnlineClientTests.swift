@@ -4,7 +4,8 @@ import TextNLPPipeline
 import TextNLPTestSupport
 
 /// The official `openai` and `anthropic` Python packages against `textnlp serve`'s online routes
-/// (scripts/openai-online-flow.py, scripts/anthropic-flow.py): alone, and again while a batch fills every
+/// (scripts/openai-online-flow.py, scripts/anthropic-flow.py), and textnlp's /v1/generate and /v1/stream WebSocket
+/// (scripts/generate-flow.py, with the `websockets` client): alone, and again while a batch fills every
 /// place of the engine, where the seeded answers must not change.
 struct ServeOnlineClientTests {
     static func flow(_ python: String, _ script: String, base: String, key: String, server: ServeProcess) async throws -> JSONObject {
@@ -29,6 +30,7 @@ struct ServeOnlineClientTests {
         let server = try await ServeProcess.start(dataDir: data, arguments: ["--max-sequences", "8"])
         let openAI = try await Self.flow(python, "scripts/openai-online-flow.py", base: server.base + "/v1", key: key, server: server)
         let anthropic = try await Self.flow(python, "scripts/anthropic-flow.py", base: server.base, key: key, server: server)
+        let generate = try await Self.flow(python, "scripts/generate-flow.py", base: server.base, key: key, server: server)
 
         // A batch that keeps every place of the engine busy for a while.
         let rows = (0..<192).map { "{\"q\": \"Write a long story about ship number \($0).\"}" }.joined(separator: ", ")
@@ -47,9 +49,11 @@ struct ServeOnlineClientTests {
         }
         let openAIBusy = try await Self.flow(python, "scripts/openai-online-flow.py", base: server.base + "/v1", key: key, server: server)
         let anthropicBusy = try await Self.flow(python, "scripts/anthropic-flow.py", base: server.base, key: key, server: server)
+        let generateBusy = try await Self.flow(python, "scripts/generate-flow.py", base: server.base, key: key, server: server)
         let during = try await server.object("GET", "/v1/batch/\(id)", key: key)["status"]?.stringValue ?? ""
         #expect(openAIBusy["chat"] == openAI["chat"] && openAIBusy["completion"] == openAI["completion"], "the seeded OpenAI answers changed beside the batch")
         #expect(anthropicBusy["message"] == anthropic["message"], "the seeded Anthropic answer changed beside the batch")
+        #expect(generateBusy["text"] == generate["text"], "the seeded /v1/generate answer changed beside the batch")
         #expect(during == "in_progress", "the batch should still run while the online flows ran (it was \(during)); make it longer")
         for _ in 0..<1200 {
             status = try await server.object("GET", "/v1/batch/\(id)", key: key)["status"]?.stringValue ?? ""

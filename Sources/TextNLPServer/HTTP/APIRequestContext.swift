@@ -1,10 +1,13 @@
 import Hummingbird
+import HummingbirdWebSocket
 import TextNLPJobs
 
-/// The context of one request: Hummingbird's core, and the API key the auth middleware found.
-public struct APIRequestContext: RequestContext {
+/// The context of one request: Hummingbird's core, the API key the auth middleware found, and the handler of
+/// a WebSocket upgrade (`/v1/stream`).
+public struct APIRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var key: APIKeyRecord?
+    public let webSocket = WebSocketHandlerReference<APIRequestContext>()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import NIOCore
 import Logging
 import ServiceLifecycle
@@ -25,8 +26,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
         let text = try await deps.metrics.scrape(deps.store, now: deps.now())
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
     }
-    let v1 = router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store, keys: TTLCache(capacity: 10_000)))
-        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(store: deps.store, now: deps.now)))
+    let v1 = authenticated(router, deps)
     FilesRoutes(deps: deps).add(to: v1)
     OpenAIBatchesRoutes(deps: deps).add(to: v1)
     PipelineBatchRoutes(deps: deps).add(to: v1)
@@ -34,6 +34,21 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     FormatRoute(deps: deps).add(to: v1)
     ChatCompletionsRoutes(deps: deps).add(to: v1)
     AnthropicMessagesRoute(deps: deps).add(to: v1)
+    GenerateRoute(deps: deps).add(to: v1)
+    StreamSocketRoute(deps: deps).add(to: v1)
+    return router
+}
+
+/// `/v1`, behind keys and rate limits.
+private func authenticated(_ router: Router<APIRequestContext>, _ deps: ServerDependencies) -> RouterGroup<APIRequestContext> {
+    router.group("v1").add(middleware: KeyAuthMiddleware(store: deps.store, keys: TTLCache(capacity: 10_000)))
+        .add(middleware: RateLimitMiddleware(limiter: RateLimiter(store: deps.store, now: deps.now)))
+}
+
+/// The routes that WebSocket upgrade requests are matched against (only these see them).
+func buildWebSocketRouter(_ deps: ServerDependencies) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    StreamSocketRoute(deps: deps).addUpgrade(to: authenticated(router, deps))
     return router
 }
 
@@ -44,6 +59,7 @@ public func buildApplication(_ configuration: ServerConfiguration, deps: ServerD
     -> some ApplicationProtocol {
     Application(
         router: buildRouter(deps),
+        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(deps)),
         configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "textnlp"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
