@@ -8,13 +8,8 @@ struct Score: ParsableCommand {
         discussion: "METRIC is one of: bleu, chrf, chrf++, ter, rouge, distinct, self-bleu, length, dedup."
     )
 
-    enum Metric: String, ExpressibleByArgument, CaseIterable {
-        case bleu, chrf, chrfpp = "chrf++", ter, rouge, distinct, selfBLEU = "self-bleu", length, dedup
-        var needsReferences: Bool { [.bleu, .chrf, .chrfpp, .ter, .rouge].contains(self) }
-    }
-
     @Argument(help: "The metric.")
-    var metric: Metric
+    var metric: Scorer.Metric
     @Option(help: "Hypotheses, one segment a line.")
     var hyp: String?
     @Option(help: "References, one segment a line, paired with --hyp (repeat for several references).")
@@ -54,123 +49,30 @@ struct Score: ParsableCommand {
         } else {
             inputs = try .jsonl(path: jsonl ?? "", hypField: hypField, refField: metric.needsReferences ? refField : nil)
         }
-        let out = ScoreOutput(json: json)
-        switch metric {
-        case .bleu: try scoreBLEU(inputs, out)
-        case .chrf, .chrfpp: try scoreCHRF(inputs, out, wordOrder: metric == .chrfpp ? 2 : 0)
-        case .ter: try scoreTER(inputs, out)
-        case .rouge: try scoreRouge(inputs, out)
-        case .distinct:
-            let values = (1...3).map { Diversity.distinct(inputs.hypotheses, n: $0) }
-            try out.emit(["name": "distinct", "distinct-1": values[0], "distinct-2": values[1], "distinct-3": values[2]],
-                         text: String(format: "distinct-1 = %.4f  distinct-2 = %.4f  distinct-3 = %.4f", values[0], values[1], values[2]))
-        case .selfBLEU:
-            let v = Diversity.selfBLEU(inputs.hypotheses)
-            try out.emit(["name": "self-bleu", "score": v, "sample": min(200, inputs.hypotheses.count)], text: String(format: "self-BLEU = %.2f", v))
-        case .length:
-            let s = LengthStatistics(inputs.hypotheses)
-            func d(_ x: LengthStatistics.Summary) -> [String: Any] { ["mean": x.mean, "p50": x.p50, "p95": x.p95, "max": x.max] }
-            try out.emit(["name": "length", "count": s.count, "characters": d(s.characters), "words": d(s.words)],
-                         text: String(format: "characters: mean %.1f p50 %.1f p95 %.1f max %d\nwords: mean %.1f p50 %.1f p95 %.1f max %d",
-                                      s.characters.mean, s.characters.p50, s.characters.p95, s.characters.max,
-                                      s.words.mean, s.words.p50, s.words.p95, s.words.max))
-        case .dedup:
-            let d = Deduplication()
-            let r = d.report(inputs.hypotheses)
-            try out.emit(["name": "dedup", "count": r.count, "exact_duplicates": r.exactDuplicates, "exact_rate": r.exactRate,
-                          "near_duplicates": r.nearDuplicates, "near_rate": r.nearRate,
-                          "minhash": ["shingle_words": d.shingleSize, "permutations": d.permutations, "bands": d.bands, "threshold": d.threshold]],
-                         text: String(format: "exact duplicates: %d (%.2f%%)  near duplicates: %d (%.2f%%) of %d", r.exactDuplicates, 100 * r.exactRate, r.nearDuplicates, 100 * r.nearRate, r.count))
-        }
+        var scorer = Scorer()
+        scorer.tokenizer = BLEUTokenizer(rawValue: tokenize) ?? .thirteenA
+        scorer.smoothing = smooth.flatMap(BLEU.Smoothing.init(rawValue:)) ?? .exp
+        scorer.smoothValue = smoothValue
+        scorer.lowercase = lowercase
+        scorer.stem = stem
+        scorer.sentence = sentence
+        let score = scorer.score(metric, hypotheses: inputs.hypotheses, references: inputs.references)
+        for segment in score.segments { Output.line(json ? try Output.json(Self.any(.object(segment.fields))) : segment.text) }
+        Output.line(json ? try Output.json(Self.any(.object(score.corpus))) : score.text)
     }
 
-    func scoreBLEU(_ inputs: ScoreInputs, _ out: ScoreOutput) throws {
-        let tok = BLEUTokenizer(rawValue: tokenize) ?? .thirteenA
-        let method = smooth.flatMap(BLEU.Smoothing.init(rawValue:)) ?? .exp
-        let corpus = BLEU(tokenizer: tok, smoothing: method, smoothValue: smoothValue, lowercase: lowercase)
-        if sentence {
-            // sacrebleu's sentence settings: effective order on; smoothing as asked.
-            let per = BLEU(tokenizer: tok, smoothing: method, smoothValue: smoothValue, lowercase: lowercase, effectiveOrder: true)
-            for (i, h) in inputs.hypotheses.enumerated() {
-                let s = per.sentenceScore(hypothesis: h, references: inputs.references.compactMap { $0[i] })
-                try out.segment(["segment": i + 1, "score": s.score, "precisions": s.precisions, "bp": s.bp], text: String(format: "%d\t%.2f", i + 1, s.score))
-            }
+    /// The score as Foundation's JSON values.
+    static func any(_ value: ScoreValue) -> Any {
+        switch value {
+        case .number(let x): x
+        case .int(let n): n
+        case .string(let s): s
+        case .bool(let b): b
+        case .list(let items): items.map(any)
+        case .object(let pairs): Dictionary(pairs.map { ($0.0, any($0.1)) }, uniquingKeysWith: { a, _ in a })
         }
-        let s = corpus.corpusScore(hypotheses: inputs.hypotheses, references: inputs.references)
-        let sig = corpus.signature(references: inputs.referenceCount)
-        try out.emit(["name": "BLEU", "score": s.score, "signature": sig, "precisions": s.precisions, "bp": s.bp, "ratio": s.ratio,
-                      "hyp_len": s.hypLength, "ref_len": s.refLength, "counts": s.counts, "totals": s.totals, "verbose_score": s.verbose],
-                     text: "BLEU|\(sig) = " + String(format: "%.2f ", s.score) + s.verbose)
-    }
-
-    func scoreCHRF(_ inputs: ScoreInputs, _ out: ScoreOutput, wordOrder: Int) throws {
-        let m = CHRF(wordOrder: wordOrder, lowercase: lowercase)
-        if sentence {
-            for (i, h) in inputs.hypotheses.enumerated() {
-                let s = m.sentenceScore(hypothesis: h, references: inputs.references.compactMap { $0[i] })
-                try out.segment(["segment": i + 1, "score": s], text: String(format: "%d\t%.2f", i + 1, s))
-            }
-        }
-        let s = m.corpusScore(hypotheses: inputs.hypotheses, references: inputs.references)
-        let sig = m.signature(references: inputs.referenceCount)
-        try out.emit(["name": m.name, "score": s, "signature": sig], text: "\(m.name)|\(sig) = " + String(format: "%.2f", s))
-    }
-
-    func scoreTER(_ inputs: ScoreInputs, _ out: ScoreOutput) throws {
-        let m = TER()
-        let stats = m.segmentStatistics(hypotheses: inputs.hypotheses, references: inputs.references)
-        if sentence {
-            for (i, st) in stats.enumerated() {
-                let s = m.score([st]).score
-                try out.segment(["segment": i + 1, "score": s, "edits": st.edits, "ref_length": st.refLength], text: String(format: "%d\t%.2f", i + 1, s))
-            }
-        }
-        let s = m.score(stats)
-        let sig = m.signature(references: inputs.referenceCount)
-        try out.emit(["name": "TER", "score": s.score, "signature": sig, "num_edits": s.edits, "ref_length": s.refLength],
-                     text: "TER|\(sig) = " + String(format: "%.2f", s.score))
-    }
-
-    func scoreRouge(_ inputs: ScoreInputs, _ out: ScoreOutput) throws {
-        let rouge = Rouge(useStemmer: stem)
-        let kinds = Rouge.Kind.allCases
-        var sums = [(p: Double, r: Double, f: Double)](repeating: (0, 0, 0), count: kinds.count)
-        let all = rouge.scores(targets: inputs.hypotheses.indices.map { i in inputs.references.compactMap { $0[i] } },
-                               predictions: inputs.hypotheses)
-        for (i, s) in all.enumerated() {
-            for (k, kind) in kinds.enumerated() {
-                guard let v = s[kind] else { continue }
-                sums[k].p += v.precision
-                sums[k].r += v.recall
-                sums[k].f += v.fmeasure
-            }
-            if sentence {
-                var row: [String: Any] = ["segment": i + 1]
-                for (kind, v) in s { row[kind.rawValue] = ["precision": v.precision, "recall": v.recall, "fmeasure": v.fmeasure] }
-                try out.segment(row, text: "\(i + 1)\t" + kinds.map { String(format: "%@ %.4f", $0.rawValue, s[$0]?.fmeasure ?? 0) }.joined(separator: "  "))
-            }
-        }
-        let n = Double(max(inputs.hypotheses.count, 1))
-        var object: [String: Any] = ["name": "ROUGE", "stemmer": stem, "segments": inputs.hypotheses.count, "version": "rouge-score 0.1.2"]
-        var lines: [String] = []
-        for (i, k) in kinds.enumerated() {
-            let (p, r, f) = sums[i]
-            object[k.rawValue] = ["precision": p / n, "recall": r / n, "fmeasure": f / n]
-            lines.append(String(format: "%@\tP %.4f  R %.4f  F %.4f", k.rawValue, p / n, r / n, f / n))
-        }
-        try out.emit(object, text: lines.joined(separator: "\n"))
     }
 }
 
-/// Human-readable or JSON output of `score`.
-struct ScoreOutput {
-    let json: Bool
 
-    func segment(_ object: [String: Any], text: String) throws {
-        Output.line(json ? try Output.json(object) : text)
-    }
-
-    func emit(_ object: [String: Any], text: String) throws {
-        Output.line(json ? try Output.json(object) : text)
-    }
-}
+extension Scorer.Metric: ExpressibleByArgument {}

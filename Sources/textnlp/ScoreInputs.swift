@@ -6,17 +6,6 @@ struct ScoreInputs {
     /// references[k][i]: the k-th reference of segment i, nil when segment i has fewer.
     var references: [[String?]]
 
-    /// References per segment, or -1 when it varies (sacrebleu's `nrefs:var`).
-    var referenceCount: Int {
-        var common: Int?
-        for i in hypotheses.indices {
-            var n = 0
-            for stream in references where i < stream.count && stream[i] != nil { n += 1 }
-            if common == nil { common = n } else if common != n { return -1 }
-        }
-        return common ?? 0
-    }
-
     static func lineFiles(hyp: String, refs: [String]) throws -> ScoreInputs {
         // Read every file at once, one thread each.
         let files = [hyp] + refs

@@ -35,6 +35,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     ChatCompletionsRoutes(deps: deps).add(to: v1)
     AnthropicMessagesRoute(deps: deps).add(to: v1)
     GenerateRoute(deps: deps).add(to: v1)
+    ValidateRoute(deps: deps).add(to: v1)
     StreamSocketRoute(deps: deps).add(to: v1)
     return router
 }
