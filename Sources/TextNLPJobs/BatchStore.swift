@@ -70,6 +70,9 @@ public protocol BatchStore: JobStore, CustomStringConvertible {
     /// artifacts. Returns how many batches went.
     @discardableResult
     func prune(retentionSeconds: Double) async throws -> Int
+    /// Deletes one batch whose jobs have all finished, with its jobs and artifacts. False when there is no
+    /// such batch or a job of it has not finished (nothing is deleted then).
+    func deleteBatch(id: String) async throws -> Bool
 
     func putArtifact(group: String, name: String, bytes: [UInt8]) async throws
     /// Replaces an artifact by a local file's bytes, read a chunk at a time.

@@ -83,17 +83,29 @@ extension SQLiteJobStore: BatchStore {
                 SELECT b.id FROM batches b WHERE b.created_at < ?1
                   AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.grp = b.id AND (j.finished_at IS NULL OR j.finished_at >= ?1))
                 """, arguments: [cutoff])
-            for id in old {
-                try db.execute(sql: "DELETE FROM artifact_chunks WHERE grp = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM artifacts WHERE grp = ?", arguments: [id])
-                try db.execute(sql: """
-                    DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM jobs WHERE grp = ?1)
-                       OR prerequisite_id IN (SELECT id FROM jobs WHERE grp = ?1)
-                    """, arguments: [id])
-                try db.execute(sql: "DELETE FROM jobs WHERE grp = ?", arguments: [id])
-                try db.execute(sql: "DELETE FROM batches WHERE id = ?", arguments: [id])
-            }
+            for id in old { try Self.delete(id, db) }
             return old.count
         }
+    }
+
+    public func deleteBatch(id: String) async throws -> Bool {
+        try await write("delete batch \(id)") { db in
+            let ended = try Bool.fetchOne(db, sql: """
+                SELECT NOT EXISTS (SELECT 1 FROM jobs j WHERE j.grp = b.id AND j.finished_at IS NULL) FROM batches b WHERE b.id = ?
+                """, arguments: [id]) ?? false
+            if ended { try Self.delete(id, db) }
+            return ended
+        }
+    }
+
+    private static func delete(_ id: String, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM artifact_chunks WHERE grp = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM artifacts WHERE grp = ?", arguments: [id])
+        try db.execute(sql: """
+            DELETE FROM job_dependencies WHERE job_id IN (SELECT id FROM jobs WHERE grp = ?1)
+               OR prerequisite_id IN (SELECT id FROM jobs WHERE grp = ?1)
+            """, arguments: [id])
+        try db.execute(sql: "DELETE FROM jobs WHERE grp = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM batches WHERE id = ?", arguments: [id])
     }
 }

@@ -8,8 +8,8 @@ import TextNLPTestSupport
 /// (scripts/generate-flow.py, with the `websockets` client): alone, and again while a batch fills every
 /// place of the engine, where the seeded answers must not change.
 struct ServeOnlineClientTests {
-    static func flow(_ python: String, _ script: String, base: String, key: String, server: ServeProcess) async throws -> JSONObject {
-        let r = try await Support.run(python, [script, "--base-url", base, "--api-key", key, "--model", "smollm2-135m-instruct"])
+    static func flow(_ python: String, _ script: String, base: String, key: String, server: ServeProcess, extra: [String] = []) async throws -> JSONObject {
+        let r = try await Support.run(python, [script, "--base-url", base, "--api-key", key, "--model", "smollm2-135m-instruct"] + extra)
         #expect(r.code == 0, "\(script) failed:\n\(r.err)\nserver log:\n\(server.logText.suffix(3000))")
         let last = r.out.split(separator: "\n").last.map(String.init) ?? ""
         guard case .object(let summary)? = try? JSONParser.parse(last) else {
@@ -29,7 +29,7 @@ struct ServeOnlineClientTests {
         let key = try await ServeProcess.key(tenant: "acme", dataDir: data)
         let server = try await ServeProcess.start(dataDir: data, arguments: ["--max-sequences", "8"])
         let openAI = try await Self.flow(python, "scripts/openai-online-flow.py", base: server.base + "/v1", key: key, server: server)
-        let anthropic = try await Self.flow(python, "scripts/anthropic-flow.py", base: server.base, key: key, server: server)
+        let anthropic = try await Self.flow(python, "scripts/anthropic-flow.py", base: server.base, key: key, server: server, extra: ["--batches"])
         let generate = try await Self.flow(python, "scripts/generate-flow.py", base: server.base, key: key, server: server)
 
         // A batch that keeps every place of the engine busy for a while.
@@ -62,5 +62,26 @@ struct ServeOnlineClientTests {
         }
         #expect(status == "completed")
         #expect(await server.stop() == 0, "serve after SIGTERM: \(server.logText)")
+    }
+
+    /// On PostgreSQL, an API-only server answers online requests with its own engine while the message
+    /// batches run on a `textnlp worker`.
+    @Test func messagesAndMessageBatchesOnPostgreSQL() async throws {
+        guard Cluster.available("the anthropic flow on PostgreSQL"), let python = ReferencePython.available("the anthropic flow") else { return }
+        try #require(FileManager.default.fileExists(atPath: Support.modelPath), "run scripts/fetch-models first")
+        try await Cluster.with { cluster in
+            let dir = Support.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let env = cluster.environment
+            let key = try await ServeProcess.key(tenant: "acme", dataDir: dir, environment: env)
+            let server = try await ServeProcess.start(dataDir: dir, environment: env, arguments: ["--workers", "0"])
+            let workers = Workers()
+            defer { workers.killAll() }
+            workers["w"] = try cluster.worker("w", concurrency: 2)
+            _ = try await Self.flow(python, "scripts/anthropic-flow.py", base: server.base, key: key, server: server, extra: ["--batches"])
+            #expect(await server.stop() == 0, "serve after SIGTERM: \(server.logText)")
+            workers["w"]?.signal(SIGTERM)
+            #expect(await workers["w"]?.wait() == 0)
+        }
     }
 }

@@ -25,13 +25,17 @@ public struct Completion: Sendable, Equatable {
     public var finishReason: FinishReason
     /// Each generated token's bytes and log-probability, when the generator knows them (the local engine does).
     public var tokens: [TokenLogprob]
+    /// The stop string that ended the text, if one did.
+    public var stopSequence: String?
 
-    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, tokens: [TokenLogprob] = []) {
+    public init(text: String, promptTokens: Int, completionTokens: Int, finishReason: FinishReason, tokens: [TokenLogprob] = [],
+                stopSequence: String? = nil) {
         self.text = text
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.finishReason = finishReason
         self.tokens = tokens
+        self.stopSequence = stopSequence
     }
 }
 
@@ -83,6 +87,6 @@ public struct LocalGenerator: TextGenerator {
         let result = try await engine.generate(request)
         let generated = zip(result.tokens, result.logprobs).map { TokenLogprob(bytes: model.tokenizer.piece($0), logprob: $1) }
         return Completion(text: result.text, promptTokens: result.promptTokens.count, completionTokens: result.tokens.count,
-                          finishReason: result.finishReason, tokens: generated)
+                          finishReason: result.finishReason, tokens: generated, stopSequence: result.stopSequence)
     }
 }

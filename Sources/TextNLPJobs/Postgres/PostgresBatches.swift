@@ -108,4 +108,19 @@ extension PostgresJobStore: BatchStore {
             return old.count
         }
     }
+
+    public func deleteBatch(id: String) async throws -> Bool {
+        try await transaction("delete batch \(id)") { c, logger in
+            let gone = try await PostgresRows.strings(c.query("""
+                DELETE FROM textnlp_batches b WHERE b.id = \(id)
+                  AND NOT EXISTS (SELECT 1 FROM textnlp_jobs j WHERE j.grp = b.id AND j.finished_at IS NULL)
+                RETURNING id
+                """, logger: logger))
+            guard !gone.isEmpty else { return false }
+            try await c.query("DELETE FROM textnlp_artifact_chunks WHERE grp = \(id)", logger: logger)
+            try await c.query("DELETE FROM textnlp_artifacts WHERE grp = \(id)", logger: logger)
+            try await c.query("DELETE FROM textnlp_jobs WHERE grp = \(id)", logger: logger)
+            return true
+        }
+    }
 }

@@ -127,6 +127,11 @@ public struct GenerateStage: RowStage {
         out.fields["\(spec.field)_prompt_tokens"] = .int(Int64(completion.promptTokens))
         out.fields["\(spec.field)_completion_tokens"] = .int(Int64(completion.completionTokens))
         out.fields["\(spec.field)_finish_reason"] = .string(completion.finishReason.rawValue)
+        // Which stop string ended the text, for rows that carry their own request (the API's batches: Anthropic's
+        // results name it). A pipeline's own rows keep the fields they always had.
+        if let stop = completion.stopSequence, spec.parameters != nil {
+            out.fields["\(spec.field)_stop_sequence"] = .string(stop)
+        }
         if parameters.logprobs {
             out.fields["\(spec.field)_logprobs"] = .array(completion.tokens.map { t in
                 .object(JSONObject([("token", .string(String(decoding: t.bytes, as: UTF8.self))), ("logprob", .double(t.logprob)),

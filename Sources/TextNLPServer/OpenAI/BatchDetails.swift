@@ -12,6 +12,8 @@ struct BatchDetails: Sendable {
     var errors: [BatchInputFile.LineError]
     /// When the batch passed its completion window unfinished and was stopped.
     var expiredAt: Double?
+    /// The requests the batch was given (a message batch's; an input file's count once it is ingested).
+    var requests: Int?
 
     static let api = "openai"
 
@@ -20,7 +22,7 @@ struct BatchDetails: Sendable {
             ("api", .string(Self.api)), ("endpoint", .string(endpoint)), ("input_file_id", .string(inputFileID)),
             ("completion_window", .string(completionWindow)), ("metadata", metadata),
             ("model", model.map(JSONValue.string) ?? .null), ("errors", .array(errors.map(\.json))),
-            ("expired_at", expiredAt.map(JSONValue.double) ?? .null),
+            ("expired_at", expiredAt.map(JSONValue.double) ?? .null), ("requests", requests.map { .int(Int64($0)) } ?? .null),
         ])))
     }
 
@@ -37,6 +39,7 @@ struct BatchDetails: Sendable {
                                      param: e["param"]?.stringValue, line: e["line"]?.doubleValue.map { Int($0) })
         }
         expiredAt = o["expired_at"]?.doubleValue
+        requests = o["requests"]?.doubleValue.map { Int($0) }
     }
 
     init(endpoint: String, inputFileID: String, completionWindow: String, metadata: JSONValue, model: String?, errors: [BatchInputFile.LineError]) {

@@ -66,7 +66,7 @@ struct BatchInputFile {
                 }
                 file.model = parsed.model
                 file.rows += Array(JSONWriter.string(.object(parsed.row)).utf8) + [UInt8(ascii: "\n")]
-                let maxTokens = parsed.row["params"]?.objectValue?["max_tokens"]?.doubleValue.map { Int($0) } ?? OpenAIBatchesRoutes.defaultMaxTokens
+                let maxTokens = parsed.row["params"]?.objectValue?["max_tokens"]?.doubleValue.map { Int($0) } ?? RequestBatch.defaultMaxTokens
                 let samples = parsed.row["params"]?.objectValue?["n"]?.doubleValue.map { Int($0) } ?? 1
                 file.estimatedTokens += line.count / 4 + maxTokens * samples
                 file.count += 1

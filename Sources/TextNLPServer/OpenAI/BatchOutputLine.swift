@@ -26,7 +26,8 @@ struct BatchOutputLine {
         let usage = JSONValue.object(JSONObject([
             ("prompt_tokens", .int(prompt)), ("completion_tokens", .int(completion)), ("total_tokens", .int(prompt + completion)),
         ]))
-        let chat = endpoint == "/v1/chat/completions"
+        // Anthropic's message batches are chat too, shown through this door.
+        let chat = endpoint != "/v1/completions"
         let choices: [JSONValue] = rows.enumerated().map { index, row in
             let text = row["completion"]?.stringValue ?? ""
             let finish = row["completion_finish_reason"] ?? .string("stop")

@@ -13,8 +13,6 @@ struct OpenAIBatchesRoutes {
     var lookup: BatchLookup { BatchLookup(store: store) }
 
     static let endpoints = ["/v1/chat/completions", "/v1/completions"]
-    /// A request's default `max_tokens` when its body gives none.
-    static let defaultMaxTokens = 256
 
     func add(to group: RouterGroup<APIRequestContext>) {
         group.post("batches", use: create)
@@ -51,36 +49,10 @@ struct OpenAIBatchesRoutes {
             _ = try await store.recordBatch(BatchRecord(id: id, name: "openai-batch", idempotencyKey: nil, queue: "default", model: checked.model,
                                                         specSHA256: "", tenant: context.tenant, details: details.json))
         } else {
-            try await submit(id: id, rows: checked.rows, endpoint: endpoint, model: checked.model ?? "", tenant: context.tenant, details: details)
+            try await RequestBatch.submit(id: id, name: "openai-batch", rows: checked.rows, chat: endpoint == "/v1/chat/completions", model: checked.model ?? "",
+                                          tenant: context.tenant, details: details.json, deps: deps)
         }
         return try await respond(id, tenant: context.tenant)
-    }
-
-    /// Runs the checked lines as a pipeline under the batch id `id`.
-    private func submit(id: String, rows: [UInt8], endpoint: String, model: String, tenant: String, details: BatchDetails) async throws {
-        let directory = (deps.scratch as NSString).appendingPathComponent("inputs")
-        try AtomicFile.createDirectory(directory)
-        let input = (directory as NSString).appendingPathComponent("\(id).jsonl")
-        try AtomicFile.write(to: input) { try $0.write(contentsOf: rows) }
-        defer { try? FileManager.default.removeItem(atPath: input) }
-        let pipeline = JSONValue.object(JSONObject([
-            ("name", .string("openai-batch")), ("model", .string(model)), ("seed", .int(0)),
-            ("stages", .array([
-                .object(JSONObject([("ingest", .object(JSONObject([("format", .string("jsonl")), ("path", .string(input)), ("id", .string("custom_id"))])))])),
-                .object(JSONObject([("generate", .object(JSONObject([
-                    ("input", .string(endpoint == "/v1/chat/completions" ? "messages" : "prompt")), ("as", .string("completion")),
-                    ("parameters", .string("params")), ("max_tokens", .int(Int64(Self.defaultMaxTokens))),
-                    // OpenAI's defaults, not llama.cpp's: plain sampling at temperature 1 unless the request says otherwise.
-                    ("temperature", .int(1)), ("top_p", .int(1)), ("top_k", .int(0)), ("min_p", .int(0)),
-                ])))])),
-                .object(JSONObject([("export", .object(JSONObject([("path", .string("openai/{{batch_id}}/output.jsonl.zst"))])))])),
-            ])),
-            ("execution", .object(JSONObject([("shard_rows", .int(16))]))),
-        ]))
-        let spec = try PipelineSpec.decode(Array(JSONWriter.string(pipeline).utf8), file: "batch \(id)")
-        var submit = ClusterSubmit(spec: spec, model: nil, tenant: tenant, details: details.json)
-        submit.id = id
-        _ = try await submit.run(on: store)
     }
 
     static func metadata(_ object: JSONObject?) throws -> JSONValue {

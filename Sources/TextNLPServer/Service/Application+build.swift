@@ -34,6 +34,7 @@ public func buildRouter(_ deps: ServerDependencies) -> Router<APIRequestContext>
     FormatRoute(deps: deps).add(to: v1)
     ChatCompletionsRoutes(deps: deps).add(to: v1)
     AnthropicMessagesRoute(deps: deps).add(to: v1)
+    AnthropicBatchesRoutes(deps: deps).add(to: v1)
     GenerateRoute(deps: deps).add(to: v1)
     ValidateRoute(deps: deps).add(to: v1)
     StreamSocketRoute(deps: deps).add(to: v1)
