@@ -29,6 +29,7 @@ extension TextNLP {
         @Option(name: .long, help: "Sequences each model's engine decodes together at most, online and batch (default 16).") var maxSequences = 16
         @Option(name: .long, help: "Prompt tokens each engine prefills per step at most (default 512).") var maxBatchTokens = 512
         @Option(name: .long, help: "KV-cache memory of each engine, in MiB (default: no cap).") var kvCacheMib: Int?
+        @Option(name: .long, help: "Context length of each engine, in tokens, at most the model's (default: the model's).") var contextLength: Int?
         @Option(name: .long, help: "Memory for loaded models, in MiB: several may be loaded at once within it (default 4096).") var modelBudgetMib = 4096
         @Option(name: .long, help: "Online requests one tenant may run at once; more get 429 (default 16).") var onlineConcurrency = 16
 
@@ -51,6 +52,7 @@ extension TextNLP {
             if !(1...1024).contains(maxSequences) { throw ValidationError("--max-sequences must be between 1 and 1024") }
             if !(1...65536).contains(maxBatchTokens) { throw ValidationError("--max-batch-tokens must be between 1 and 65536") }
             if let kvCacheMib, kvCacheMib < 1 { throw ValidationError("--kv-cache-mib must be positive") }
+            if let contextLength, contextLength < 2 { throw ValidationError("--context-length must be at least 2") }
             if modelBudgetMib < 1 || onlineConcurrency < 1 { throw ValidationError("--model-budget-mib and --online-concurrency must be positive") }
         }
 
@@ -70,7 +72,8 @@ extension TextNLP {
             let running = RunningFlag()
             var services: [any Service] = []
             // One engine per model for the whole process: online requests join the batch shards' running batch.
-            let engines = EnginePool(configuration: EngineConfiguration(maxSequences: maxSequences, maxBatchTokens: maxBatchTokens, kvCacheMiB: kvCacheMib),
+            let engines = EnginePool(configuration: EngineConfiguration(maxSequences: maxSequences, maxBatchTokens: maxBatchTokens,
+                                                                        contextLength: contextLength, kvCacheMiB: kvCacheMib),
                                      budgetBytes: modelBudgetMib << 20)
             if workers > 0 {
                 var worker = ClusterWorker(store: store, catalog: catalog, concurrency: workers, scratch: (scratch as NSString).appendingPathComponent("worker"),
