@@ -41,3 +41,20 @@ void tnlp_swiglu(float *gate, const float *up, long count, long min_parallel) {
     struct swiglu_job job = { gate, up, count };
     tnlp_parallel(swiglu_part, &job, count * 32 >= min_parallel ? tnlp_threads() : 1);
 }
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void exp_shifted_avx512(const float *x, long count, float shift, float scale, float *out) {
+    long i = 0;
+    const __m512 s = _mm512_set1_ps(shift), k = _mm512_set1_ps(scale);
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(out + i, exp_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), s), k)));
+    for (; i < count; i++) out[i] = exp_scalar((x[i] - shift) * scale);
+}
+#endif
+
+void tnlp_exp_shifted(const float *x, long count, float shift, float scale, float *out) {
+#if defined(__x86_64__)
+    if (avx512()) { exp_shifted_avx512(x, count, shift, scale, out); return; }
+#endif
+    for (long i = 0; i < count; i++) out[i] = exp_scalar((x[i] - shift) * scale);
+}

@@ -2,13 +2,19 @@
 // condition variable, so a product split over 2 threads costs microseconds to start instead of a dispatch
 // round trip. One caller uses the pool at a time; a caller that finds it busy (another engine in the same
 // process) runs its parts itself.
+//
+// Parts are taken from a shared counter, not dealt out in advance: when a worker is not running (a server's
+// other threads have the core), the caller does its parts instead of waiting for it, and the caller's wait for
+// the workers' check-in gives its core away (sched_yield) instead of spinning against the thread it waits
+// for. Which thread computes a part never changes the part's arithmetic.
 #include "kernels.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sched.h>
 #include <unistd.h>
 
 #define MAX_THREADS 64
-#define SPIN_ITERATIONS 20000
+#define SPIN_ITERATIONS 4000
 
 static struct {
     pthread_once_t once;
@@ -17,11 +23,21 @@ static struct {
     pthread_mutex_t mutex;
     pthread_cond_t wake;
     atomic_int generation;       // bumped for each job
-    atomic_int pending;          // parts not finished by workers
+    atomic_int pending;          // workers that have not checked in for the current job
+    atomic_int next;             // the next part to take
     tnlp_task_fn fn;
     void *ctx;
     int parts;
 } pool = { .once = PTHREAD_ONCE_INIT, .busy = PTHREAD_MUTEX_INITIALIZER, .mutex = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+/// Runs parts of the current job until none is left.
+static void take_parts(void) {
+    for (;;) {
+        int part = atomic_fetch_add_explicit(&pool.next, 1, memory_order_acq_rel);
+        if (part >= pool.parts) return;
+        pool.fn(pool.ctx, part, pool.parts);
+    }
+}
 
 static void *worker(void *arg) {
     const int id = (int)(size_t)arg;   // 1 ... threads-1; the caller is 0
@@ -40,7 +56,8 @@ static void *worker(void *arg) {
             pthread_mutex_unlock(&pool.mutex);
         }
         seen = atomic_load_explicit(&pool.generation, memory_order_acquire);
-        for (int part = id; part < pool.parts; part += pool.threads) pool.fn(pool.ctx, part, pool.parts);
+        (void)id;
+        take_parts();
         atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel);
     }
     return 0;
@@ -71,15 +88,20 @@ void tnlp_parallel(tnlp_task_fn fn, void *ctx, int parts) {
     pool.ctx = ctx;
     pool.parts = parts;
     atomic_store_explicit(&pool.pending, pool.threads - 1, memory_order_release);
+    atomic_store_explicit(&pool.next, 0, memory_order_release);
     pthread_mutex_lock(&pool.mutex);
     atomic_fetch_add_explicit(&pool.generation, 1, memory_order_acq_rel);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mutex);
-    for (int part = 0; part < parts; part += pool.threads) fn(ctx, part, parts);
-    while (atomic_load_explicit(&pool.pending, memory_order_acquire) > 0) {
+    take_parts();
+    for (int spins = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) > 0; spins++) {
+        if (spins < 2000) {
 #if defined(__x86_64__)
-        __builtin_ia32_pause();
+            __builtin_ia32_pause();
 #endif
+        } else {
+            sched_yield();
+        }
     }
     pthread_mutex_unlock(&pool.busy);
 }

@@ -20,4 +20,7 @@ void tnlp_matmul(int type, const void *w, int rows, int cols, const float *x, in
 /// count · 32 reaches `min_parallel`. A value's result does not depend on the split.
 void tnlp_swiglu(float *gate, const float *up, long count, long min_parallel);
 
+/// out[i] = e^((x[i] - shift) · scale), on one thread; the same value whichever instruction set computes it.
+void tnlp_exp_shifted(const float *x, long count, float shift, float scale, float *out);
+
 #endif

@@ -30,6 +30,8 @@ final class ActiveSequence {
     }
 
     var isPrefilling: Bool { prefilled < context.count }
+    /// Positions this sequence holds in the KV cache.
+    var cachedTokens: Int { isPrefilling ? prefilled : context.count + 1 }
     /// Whether the end of the prefill gives the logits of the first token (not so when resuming).
     var samplesAfterPrefill: Bool { generated.isEmpty }
 
@@ -46,8 +48,10 @@ final class ActiveSequence {
     func accept(_ token: Int32, logits: [Float], tokenizer: Tokenizer, contextLimit: Int, now: Double) -> FinishReason? {
         if firstTokenAt == nil { firstTokenAt = now }
         generated.append(token)
-        logprobs.append(Sampler.logProbability(of: token, in: logits))
-        if request.topLogprobs > 0 { alternatives.append(Sampler.mostLikely(request.topLogprobs, in: logits)) }
+        if let (m, logZ) = Sampler.normalizer(logits) {
+            logprobs.append(Double(logits[Int(token)] - m) - logZ)
+            if request.topLogprobs > 0 { alternatives.append(Sampler.mostLikely(request.topLogprobs, in: logits, max: m, logZ: logZ)) }
+        }
         sampler.remember(token)
         if request.stopAtEndOfGeneration && tokenizer.vocabulary.endOfGeneration.contains(token) {
             emit(stopper.push(decoder.flush()).release)

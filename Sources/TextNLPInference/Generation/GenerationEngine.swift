@@ -137,7 +137,9 @@ public actor GenerationEngine {
                 let fits = running.count < configuration.maxSequences
                     && capBytes.map { running.reduce(0, { $0 + reservation($1.request) }) + reservation(next.request) <= $0 } ?? true
                 if !fits {
-                    guard next.request.priority == .online, let victim = running.last(where: { $0.request.priority == .batch }) else { break }
+                    // The victim is the batch sequence with the least in the cache: the cheapest to recompute.
+                    guard next.request.priority == .online,
+                          let victim = running.filter({ $0.request.priority == .batch }).min(by: { $0.cachedTokens < $1.cachedTokens }) else { break }
                     pause(victim)
                     continue
                 }
@@ -165,11 +167,16 @@ public actor GenerationEngine {
         var chunks: [SequenceChunk] = []
         var members: [ActiveSequence] = []
         var budget = configuration.maxBatchTokens
-        // Online prompts take the prefill budget first.
-        for s in running.filter({ $0.request.priority == .online }) + running.filter({ $0.request.priority == .batch }) {
+        // Online prompts take the prefill budget first. While online sequences run, batch prompts prefill in small
+        // chunks only, so that steps stay short and online tokens keep coming.
+        let online = running.filter { $0.request.priority == .online }
+        var batchBudget = online.isEmpty ? budget : max(1, budget / 8)
+        for s in online + running.filter({ $0.request.priority == .batch }) {
             if s.isPrefilling {
-                guard budget > 0 else { continue }
-                let n = min(budget, s.context.count - s.prefilled)
+                let allowed = s.request.priority == .online ? budget : min(budget, batchBudget)
+                guard allowed > 0 else { continue }
+                let n = min(allowed, s.context.count - s.prefilled)
+                if s.request.priority == .batch { batchBudget -= n }
                 budget -= n
                 let tokens = Array(s.context[s.prefilled..<(s.prefilled + n)])
                 let done = s.prefilled + n == s.context.count

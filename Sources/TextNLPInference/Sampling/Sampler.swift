@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Chooses the next token from a row of logits, in llama.cpp's order:
@@ -41,6 +42,10 @@ public struct Sampler: Sendable {
         applyPenalties(&logits)
         let p = parameters
         if p.temperature <= 0 { return Self.argmax(logits) }
+        // Nothing truncates (OpenAI's defaults: no top-k, top_p 1, no min-p): draw from the whole softmax in id
+        // order, one pass, instead of sorting the vocabulary for every token (which made a step of 16 such
+        // sequences eight times slower).
+        if p.topK <= 0 || p.topK >= logits.count, p.topP >= 1, p.minP <= 0 { return drawUntruncated(logits, temperature: p.temperature) }
 
         // Candidates sorted by logit (descending), ties by id, so that truncation is deterministic.
         var ids = Array(0..<Int32(logits.count))
@@ -73,6 +78,22 @@ public struct Sampler: Sendable {
             if u < 0 { return ids[i] }
         }
         return ids[ids.count - 1]
+    }
+
+    private mutating func drawUntruncated(_ logits: [Float], temperature: Float) -> Int32 {
+        guard let m = logits.max() else { return 0 }
+        var weights = [Float](repeating: 0, count: logits.count)
+        tnlp_exp_shifted(logits, logits.count, m, 1 / temperature, &weights)
+        var sum: Double = 0
+        for w in weights { sum += Double(w) }
+        var u = random.unit() * sum
+        var last = 0
+        for (i, w) in weights.enumerated() where w > 0 {
+            u -= Double(w)
+            if u < 0 { return Int32(i) }
+            last = i
+        }
+        return Int32(last)
     }
 
     static func argmax(_ x: [Float]) -> Int32 {
@@ -124,10 +145,23 @@ public struct Sampler: Sendable {
     /// log softmax(logits)[token]: the model's log-probability of a token.
     /// The `k` most likely tokens under the raw logits (log-softmax), most likely first; ties go to the lower id.
     public static func mostLikely(_ k: Int, in logits: [Float]) -> [TokenAlternative] {
-        guard let m = logits.max(), k > 0 else { return [] }
+        guard let (m, logZ) = normalizer(logits) else { return [] }
+        return mostLikely(k, in: logits, max: m, logZ: logZ)
+    }
+
+    /// The max logit and log Σ e^(l - max), for log-softmax: e^x on the kernels' vector path (the engine takes
+    /// this for every generated token, so it must not cost a scalar exp per vocabulary entry).
+    public static func normalizer(_ logits: [Float]) -> (max: Float, logZ: Double)? {
+        guard let m = logits.max() else { return nil }
+        var weights = [Float](repeating: 0, count: logits.count)
+        tnlp_exp_shifted(logits, logits.count, m, 1, &weights)
         var sum: Double = 0
-        for l in logits { sum += exp(Double(l - m)) }
-        let logZ = log(sum)
+        for w in weights { sum += Double(w) }
+        return (m, log(sum))
+    }
+
+    static func mostLikely(_ k: Int, in logits: [Float], max m: Float, logZ: Double) -> [TokenAlternative] {
+        guard k > 0 else { return [] }
         var best: [(Int32, Float)] = []
         best.reserveCapacity(k + 1)
         for (i, l) in logits.enumerated() {
