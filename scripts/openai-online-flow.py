@@ -190,7 +190,9 @@ def main():
                  param="max_tokens")
     expect_error(openai.BadRequestError, lambda: client.chat.completions.create(model=model, messages=messages, temperature=3), "temperature 3",
                  param="temperature")
-    check(any(m.id == model for m in client.models.list()), "models: the model is listed")
+    listed = [m for m in client.models.list() if m.id == model]
+    check(len(listed) == 1 and getattr(listed[0], "available", None) is True and getattr(listed[0], "loaded", None) is True,
+          f"models: the model is listed, available and loaded ({listed})")
 
     summary["failures"] = failures
     print(json.dumps(summary))
