@@ -23,8 +23,8 @@ struct ServeContractTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let key = try await ServeProcess.key(tenant: "fuzz", dataDir: dir, environment: environment)
         // A short context (the chat template alone takes about 30 tokens): every fuzzed generation stays short,
-        // at most 18 tokens a choice, so that none runs past schemathesis' read timeout on a loaded machine.
-        let server = try await ServeProcess.start(dataDir: dir, environment: environment, arguments: ["--context-length", "48"])
+        // at most 8 tokens a choice, so that none runs past schemathesis' read timeout on a loaded machine.
+        let server = try await ServeProcess.start(dataDir: dir, environment: environment, arguments: ["--context-length", "40"])
         let r = try await Support.run(python, ["scripts/schemathesis-server", "--base-url", server.base, "--api-key", key])
         let summary = r.out.split(separator: "\n").filter { $0.contains("generated") || $0.contains("passed") || $0.contains("failed") }.suffix(3)
         print("schemathesis: " + summary.joined(separator: " | "))
