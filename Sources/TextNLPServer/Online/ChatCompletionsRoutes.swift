@@ -29,7 +29,7 @@ struct ChatCompletionsRoutes {
         }
         let events = generation.events(slot: place)
         return Response(status: .ok, headers: ServerSentEvents.headers, body: ResponseBody { writer in
-            try await usage.stream { completionTokens in
+            await usage.stream { completionTokens in
                 var started = Set<Int>()
                 for try await (i, event) in events {
                     switch event {
