@@ -18,14 +18,7 @@ import urllib.request
 
 import anthropic
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
+from flowcheck import cancelled_once, check, failures, metric
 
 
 def expect_error(kind, call, what, type_=None):
@@ -42,11 +35,6 @@ def expect_error(kind, call, what, type_=None):
         return
     check(False, f"{what}: no error")
 
-
-def metric(base, name, labels):
-    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()))
 
 
 def wait(client, batch_id, seconds=300):
@@ -170,11 +158,7 @@ def main():
         for i, _ in enumerate(stream.text_stream):
             if i == 2:
                 break
-    deadline = time.time() + 10
-    while time.time() < deadline and metric(args.base_url, "textnlp_online_requests_total", {"api": "messages", "outcome": "cancelled"}) <= before:
-        time.sleep(0.05)
-    check(metric(args.base_url, "textnlp_online_requests_total", {"api": "messages", "outcome": "cancelled"}) == before + 1,
-          "disconnect: the request was cancelled")
+    check(cancelled_once(args.base_url, "messages", before), "disconnect: the request was cancelled")
 
     expect_error(anthropic.NotFoundError, lambda: client.messages.create(model="no-such-model", max_tokens=5, messages=messages), "unknown model",
                  "not_found_error")

@@ -19,14 +19,7 @@ import urllib.request
 
 import websockets
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
+from flowcheck import cancelled_once, check, failures, metric
 
 
 def post(base, key, body, stream=False):
@@ -46,11 +39,6 @@ def sse(text):
         events.append((fields.get("event"), json.loads(fields["data"])))
     return events
 
-
-def metric(base, name, labels):
-    text = urllib.request.urlopen(base + "/metrics", timeout=10).read().decode()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()))
 
 
 async def socket(base, key, body):
@@ -107,10 +95,7 @@ def main():
     before = metric(base, "textnlp_online_requests_total", {"api": "stream", "outcome": "cancelled"})
     result = asyncio.run(socket(base, key, body))
     check(result["choices"][0]["text"] == c["text"] and result["choices"][0]["token_ids"] == c["token_ids"], "ws: the same text as /v1/generate")
-    deadline = time.time() + 10
-    while time.time() < deadline and metric(base, "textnlp_online_requests_total", {"api": "stream", "outcome": "cancelled"}) <= before:
-        time.sleep(0.05)
-    check(metric(base, "textnlp_online_requests_total", {"api": "stream", "outcome": "cancelled"}) == before + 1, "ws: closing cancels the request")
+    check(cancelled_once(base, "stream", before), "ws: closing cancels the request")
 
     print(json.dumps({"text": c["text"], "failures": failures}))
     return 1 if failures else 0

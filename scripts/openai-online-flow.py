@@ -20,14 +20,7 @@ import urllib.request
 
 import openai
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
+from flowcheck import cancelled_once, check, failures, metric
 
 
 def expect_error(kind, call, what, param=None, code=None):
@@ -46,14 +39,6 @@ def expect_error(kind, call, what, param=None, code=None):
     check(False, f"{what}: no error")
 
 
-def metric(base, name, labels):
-    text = urllib.request.urlopen(base.rsplit("/v1", 1)[0] + "/metrics", timeout=10).read().decode()
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
 
 def main():
     ap = argparse.ArgumentParser()
@@ -63,6 +48,7 @@ def main():
     args = ap.parse_args()
     client = openai.OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
     model = args.model
+    root = args.base_url.rsplit("/v1", 1)[0]
     messages = [{"role": "system", "content": "You answer briefly."}, {"role": "user", "content": "Describe the sea in one sentence."}]
     seeded = dict(model=model, messages=messages, max_tokens=24, temperature=0.8, seed=11)
     summary = {}
@@ -161,7 +147,7 @@ def main():
           "completions logprobs: parallel arrays")
 
     # Cancellation: a stream closed after a few chunks stops in the engine.
-    before = metric(args.base_url, "textnlp_online_requests_total", {"api": "chat", "outcome": "cancelled"})
+    before = metric(root, "textnlp_online_requests_total", {"api": "chat", "outcome": "cancelled"})
     stream = client.chat.completions.create(model=model, messages=messages, max_tokens=3000, temperature=1.0, seed=3, stream=True)
     got = 0
     for _ in stream:
@@ -169,11 +155,8 @@ def main():
         if got == 3:
             break
     stream.close()
-    deadline = time.time() + 10
-    while time.time() < deadline and metric(args.base_url, "textnlp_online_requests_total", {"api": "chat", "outcome": "cancelled"}) <= before:
-        time.sleep(0.05)
-    check(metric(args.base_url, "textnlp_online_requests_total", {"api": "chat", "outcome": "cancelled"}) == before + 1, "disconnect: the request was cancelled")
-    tokens = metric(args.base_url, "textnlp_online_completion_tokens_total", {"api": "chat", "outcome": "cancelled"})
+    check(cancelled_once(root, "chat", before), "disconnect: the request was cancelled")
+    tokens = metric(root, "textnlp_online_completion_tokens_total", {"api": "chat", "outcome": "cancelled"})
     check(tokens < 200, f"disconnect: the engine stopped soon ({tokens} tokens)")
 
     # Bad requests: the SDK's exceptions, the field named.
