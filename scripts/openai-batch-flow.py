@@ -16,14 +16,7 @@ import time
 
 import openai
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"FAILED: {what}", file=sys.stderr)
-    return condition
+from flowcheck import check, failures
 
 
 def lines_file(requests):
